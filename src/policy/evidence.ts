@@ -1,0 +1,94 @@
+// Per-image evidence, indexed once so that evaluating a rule never walks every finding:
+// rules ask by severity set or by id, and the answers are shared arrays.
+import type { Finding } from '../findings/model.js';
+import { SEVERITIES, severityRank, type Severity } from '../findings/severity.js';
+
+export type SeverityCounts = Readonly<Record<Severity, number>>;
+
+/** A bit per severity, so a rule's severity set is one small number. */
+export function severityMask(severities: readonly Severity[]): number {
+  let mask = 0;
+  for (const severity of severities) mask |= 1 << severityRank(severity);
+  return mask;
+}
+
+/** Worst first: severity, then CVSS score, then fixable before unfixable, then id. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    (b.cvss?.score ?? -1) - (a.cvss?.score ?? -1) ||
+    Number(b.fixAvailable) - Number(a.fixAvailable) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+export class ImageEvidence {
+  /** Every finding, worst first. */
+  readonly findings: readonly Finding[];
+  readonly counts: SeverityCounts;
+  /** When the newest scan behind this evidence was made (epoch ms), when known. */
+  readonly scannedAt: number | undefined;
+  /** Every id and alias present, upper-cased. */
+  readonly ids: readonly string[];
+  private readonly bySeverity: ReadonlyMap<Severity, readonly Finding[]>;
+  private readonly byIdIndex: ReadonlyMap<string, readonly Finding[]>;
+  private readonly maskCache = new Map<number, readonly Finding[]>();
+  private readonly memos = new Map<string, unknown>();
+
+  constructor(findings: readonly Finding[], scannedAt?: number) {
+    this.findings = [...findings].sort(compareFindings);
+    this.scannedAt = scannedAt;
+    const bySeverity = new Map<Severity, Finding[]>(SEVERITIES.map((s) => [s, []]));
+    const byId = new Map<string, Finding[]>();
+    for (const finding of this.findings) {
+      bySeverity.get(finding.severity)?.push(finding);
+      for (const id of new Set([finding.id, ...finding.aliases].map((i) => i.toUpperCase()))) {
+        const list = byId.get(id);
+        if (list) list.push(finding);
+        else byId.set(id, [finding]);
+      }
+    }
+    this.bySeverity = bySeverity;
+    this.byIdIndex = byId;
+    this.ids = [...byId.keys()];
+    this.counts = Object.fromEntries(SEVERITIES.map((s) => [s, bySeverity.get(s)?.length ?? 0])) as Record<Severity, number>;
+  }
+
+  /** The findings whose severity is in the mask, worst first; computed once per mask. */
+  withSeverities(mask: number): readonly Finding[] {
+    const cached = this.maskCache.get(mask);
+    if (cached) return cached;
+    const lists = SEVERITIES.filter((s) => mask & (1 << severityRank(s))).map((s) => this.bySeverity.get(s) ?? []);
+    // SEVERITIES is worst first and each list is sorted, so concatenation keeps the order.
+    const result = lists.length === 1 ? (lists[0] ?? []) : lists.flat();
+    this.maskCache.set(mask, result);
+    return result;
+  }
+
+  /** The findings with this id or alias (any case). */
+  withId(id: string): readonly Finding[] {
+    return this.byIdIndex.get(id.toUpperCase()) ?? [];
+  }
+
+  hasId(id: string): boolean {
+    return this.byIdIndex.has(id.toUpperCase());
+  }
+
+  /** hasId for an id already upper-cased (the hot path: compiled exemptions). */
+  hasUpperCaseId(id: string): boolean {
+    return this.byIdIndex.has(id);
+  }
+
+  /**
+   * Remembers a result derived from this image's findings under a key that names everything it
+   * depends on (conditions, exemptions), so rules that ask the same question share one answer.
+   */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    this.memos.set(key, value);
+    return value;
+  }
+}
+
+export const NO_COUNTS: SeverityCounts = Object.freeze({ Critical: 0, High: 0, Medium: 0, Low: 0, Unknown: 0 });

@@ -1,0 +1,65 @@
+// Which findings of an image a rule's conditions select, after its CVE exemptions. Answers are
+// memoized on the image's evidence by the content of the question, not by rule: a thousand rules
+// with a handful of distinct conditions cost a handful of computations per image.
+import type { Finding } from '../findings/model.js';
+import { severityRank } from '../findings/severity.js';
+import type { CompiledRule } from './compile.js';
+import type { ImageEvidence } from './evidence.js';
+import { exemptsFinding, isActive, type CompiledExemption } from './exemptions.js';
+
+export interface Matched {
+  /** The non-exempt findings the conditions select, worst first. */
+  readonly findings: readonly Finding[];
+  /** For each CVE exemption that removed something: the ids it removed. */
+  readonly removed: readonly { readonly exemption: CompiledExemption; readonly ids: readonly string[] }[];
+}
+
+const NOTHING_REMOVED: Matched['removed'] = [];
+
+export function matchFindings(rule: CompiledRule, evidence: ImageEvidence, at: number): Matched {
+  const selected = evidence.memo(rule.selectionKey, () => selectedFindings(rule, evidence));
+  const exemptions = rule.cveExemptions.filter((e) => isActive(e, at) && touches(e, evidence));
+  if (exemptions.length === 0 || selected.length === 0) return { findings: selected, removed: NOTHING_REMOVED };
+  const key = `x:${rule.conditionKey}|${exemptions.map((e) => e.key).join('|')}`;
+  return evidence.memo(key, () => removeExempted(selected, exemptions));
+}
+
+/** Does this exemption remove anything from this image at all? (Most name one id exactly.) */
+function touches(exemption: CompiledExemption, evidence: ImageEvidence): boolean {
+  if (exemption.exemption.criterion === 'Equals') return evidence.hasUpperCaseId(exemption.upperValue);
+  return evidence.memo(`t:${exemption.key}`, () => evidence.findings.some((f) => exemptsFinding(exemption, f)));
+}
+
+/** The findings the conditions select, worst first, before CVE exemptions. */
+function selectedFindings(rule: CompiledRule, evidence: ImageEvidence): readonly Finding[] {
+  let findings = rule.allFindings ? evidence.findings : evidence.withSeverities(rule.severityMask);
+  // A finding named by id that the severity set already holds adds nothing.
+  const extra = rule.cves
+    .flatMap((id) => evidence.withId(id))
+    .filter((f) => !rule.allFindings && (rule.severityMask & (1 << severityRank(f.severity))) === 0);
+  if (extra.length > 0) {
+    const chosen = new Set([...findings, ...extra]);
+    findings = evidence.findings.filter((f) => chosen.has(f));
+  }
+  if (!rule.hasFilters) return findings;
+  const { minCvss, fixAvailable, knownExploited } = rule.rule.conditions;
+  return findings.filter(
+    (f) =>
+      (minCvss === undefined || (f.cvss?.score ?? -1) >= minCvss) &&
+      (fixAvailable !== true || f.fixAvailable) &&
+      (knownExploited !== true || f.knownExploited === true),
+  );
+}
+
+function removeExempted(findings: readonly Finding[], exemptions: readonly CompiledExemption[]): Matched {
+  const removed = new Map<CompiledExemption, string[]>();
+  const kept = findings.filter((finding) => {
+    const exemption = exemptions.find((e) => exemptsFinding(e, finding));
+    if (!exemption) return true;
+    const ids = removed.get(exemption) ?? [];
+    if (!ids.includes(finding.id)) ids.push(finding.id);
+    removed.set(exemption, ids);
+    return false;
+  });
+  return { findings: kept, removed: [...removed].map(([exemption, ids]) => ({ exemption, ids })) };
+}
