@@ -3,6 +3,7 @@
 import { taggedName, type ImageReference } from '../images/reference.js';
 import { ImageEvidence } from '../policy/evidence.js';
 import type { Finding, ImageScan } from './model.js';
+import { severityRank } from './severity.js';
 
 export interface CatalogEntry {
   /** The digest the decision is made for: the platform manifest digest when the report names it. */
@@ -60,15 +61,50 @@ export class FindingsCatalog {
   }
 }
 
-/** Findings of several sources for one image, each vulnerability of each package once. */
+/**
+ * Findings of several sources for one image, each vulnerability of each package once. Sources
+ * (and Grype on its own) report one vulnerability under two ids, a GHSA and its CVE: findings of
+ * one package whose ids or aliases meet are one finding, named by its CVE when it has one, with
+ * the worse severity and every id as an alias, so counts and conditions see it once.
+ */
 export function mergeFindings(scans: readonly ImageScan[]): Finding[] {
-  const seen = new Map<string, Finding>();
+  const merged: Finding[] = [];
+  /** `package\0version\0id` → index in merged, for the id and every alias. */
+  const byId = new Map<string, number>();
   for (const scan of scans) {
     for (const finding of scan.findings) {
-      const key = `${finding.id}\u0000${finding.package.name}\u0000${finding.package.version}`;
-      if (!seen.has(key)) seen.set(key, finding);
+      const pkg = `${finding.package.name}\u0000${finding.package.version}\u0000`;
+      const ids = [finding.id, ...finding.aliases];
+      const index = ids.map((id) => byId.get(pkg + id)).find((i) => i !== undefined);
+      if (index === undefined) {
+        merged.push(finding);
+        for (const id of ids) byId.set(pkg + id, merged.length - 1);
+        continue;
+      }
+      const existing = merged[index] as Finding;
+      const combined = combine(existing, finding);
+      merged[index] = combined;
+      for (const id of [combined.id, ...combined.aliases]) byId.set(pkg + id, index);
     }
   }
-  return [...seen.values()];
+  return merged;
 }
 
+function combine(a: Finding, b: Finding): Finding {
+  if (a.id === b.id && a.aliases.length >= b.aliases.length && severityRank(a.severity) >= severityRank(b.severity)) return a;
+  // The CVE id names it where there is one: rules and exemptions are mostly written by CVE.
+  const primary = !a.id.startsWith('CVE-') && b.id.startsWith('CVE-') ? b : a;
+  const other = primary === a ? b : a;
+  const worse = severityRank(other.severity) > severityRank(primary.severity) ? other : primary;
+  const aliases = [...new Set([...primary.aliases, other.id, ...other.aliases])].filter((id) => id !== primary.id);
+  return {
+    ...primary,
+    aliases,
+    severity: worse.severity,
+    ...(worse.sourceSeverity !== undefined && { sourceSeverity: worse.sourceSeverity }),
+    ...((primary.cvss ?? other.cvss) !== undefined && { cvss: primary.cvss ?? other.cvss }),
+    fixAvailable: primary.fixAvailable || other.fixAvailable,
+    ...((primary.fixedVersion ?? other.fixedVersion) !== undefined && { fixedVersion: primary.fixedVersion ?? other.fixedVersion }),
+    ...((primary.knownExploited === true || other.knownExploited === true) && { knownExploited: true }),
+  };
+}
