@@ -1,0 +1,89 @@
+// The one SQL query behind events.list(), for both databases (they differ only in placeholders
+// and booleans). Newest first by (time, id); a filter on rule, image or CVE walks that side
+// table's (value, time, id) key in order, so a page costs the same for rare and common values.
+import type { EventDecision } from '../events/admission-event.js';
+import { cveFilterKey, ruleFilterKey } from './event-index.js';
+import { encodeCursor, type EventPosition } from './event-cursor.js';
+import { millisOf } from './instants.js';
+import { eventOf } from './rows.js';
+import type { EventFilter, EventPage } from './store.js';
+
+export interface SqlDialect {
+  /** The placeholder of the n-th parameter (1-based): `?` or `$n`. */
+  placeholder(n: number): string;
+  flag(value: boolean): boolean | number;
+}
+
+export interface Sql {
+  readonly text: string;
+  readonly params: readonly unknown[];
+}
+
+/** Side tables, most selective first: the first one the filter names drives the query. */
+const SIDE_FILTERS = [
+  { name: 'cve', table: 'event_cves', column: 'cve', key: cveFilterKey },
+  { name: 'image', table: 'event_images', column: 'image', key: (image: string) => image },
+  { name: 'rule', table: 'event_rules', column: 'rule_key', key: ruleFilterKey },
+] as const;
+
+export function eventListQuery(filter: EventFilter, limit: number, after: EventPosition | undefined, dialect: SqlDialect): Sql {
+  const params: unknown[] = [];
+  const p = (value: unknown): string => {
+    params.push(value);
+    return dialect.placeholder(params.length);
+  };
+  const sides = SIDE_FILTERS.flatMap((side) => {
+    const value = filter[side.name];
+    return value === undefined ? [] : [{ ...side, value: side.key(value) }];
+  });
+  const [driver, ...others] = sides;
+  // The (time, id) the page is ordered by: the driving side table's copy when there is one, so
+  // the database can walk that table's key without sorting.
+  const time = driver ? 'x.time_ms' : 'e.time_ms';
+  const id = driver ? 'x.event_id' : 'e.id';
+  const where: string[] = [];
+  // CROSS JOIN makes SQLite keep the side table as the outer loop; PostgreSQL plans it freely.
+  const from = driver ? `${driver.table} x CROSS JOIN events e` : 'events e';
+  if (driver) where.push(`x.${driver.column} = ${p(driver.value)}`, 'e.id = x.event_id');
+  if (filter.from !== undefined) where.push(`${time} >= ${p(millisOf(filter.from, 'from'))}`);
+  if (filter.to !== undefined) where.push(`${time} < ${p(millisOf(filter.to, 'to'))}`);
+  if (after) where.push(`(${time}, ${id}) < (${p(after.timeMs)}, ${p(after.id)})`);
+  const decisions = [...new Set<EventDecision>(filter.decisions ?? [])];
+  if (decisions.length === 1) where.push(`e.decision = ${p(decisions[0])}`);
+  if (decisions.length > 1) where.push(`e.decision IN (${decisions.map(p).join(', ')})`);
+  if (filter.cluster !== undefined) where.push(`e.cluster = ${p(filter.cluster)}`);
+  if (filter.namespace !== undefined) where.push(`e.namespace = ${p(filter.namespace)}`);
+  if (filter.dryRun !== undefined) where.push(`e.dry_run = ${p(dialect.flag(filter.dryRun))}`);
+  for (const side of others) {
+    where.push(`EXISTS (SELECT 1 FROM ${side.table} s WHERE s.${side.column} = ${p(side.value)} AND s.time_ms = e.time_ms AND s.event_id = e.id)`);
+  }
+  const text = [
+    'SELECT e.id, e.time_ms, e.body',
+    `FROM ${from}`,
+    ...(where.length > 0 ? [`WHERE ${where.join('\n  AND ')}`] : []),
+    `ORDER BY ${time} DESC, ${id} DESC`,
+    `LIMIT ${p(limit)}`,
+  ].join('\n');
+  return { text, params };
+}
+
+export interface EventListRow {
+  id: string;
+  time_ms: number;
+  body: string;
+}
+
+/** A page size the query can use: a whole number, at least 1. */
+export function pageLimit(limit: number): number {
+  return Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : 1;
+}
+
+/** The page of rows fetched with LIMIT limit + 1: the extra row only says that another page exists. */
+export function pageOf(rows: readonly EventListRow[], limit: number): EventPage {
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    events: shown.map(eventOf),
+    ...(rows.length > limit && last && { nextCursor: encodeCursor({ timeMs: last.time_ms, id: last.id }) }),
+  };
+}

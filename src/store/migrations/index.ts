@@ -1,0 +1,7 @@
+// Every migration, in order. Append new steps here; never edit or reorder a released one.
+import { initial } from './001-initial.js';
+import type { Migration } from './migration.js';
+
+export const MIGRATIONS: readonly Migration[] = [initial];
+
+export { pendingMigrations, type Migration } from './migration.js';

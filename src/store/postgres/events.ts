@@ -1,0 +1,62 @@
+import type { AdmissionEvent } from '../../events/admission-event.js';
+import { decodeCursor } from '../event-cursor.js';
+import { EVENT_SIDE_TABLES, indexEvent } from '../event-index.js';
+import { eventListQuery, pageLimit, pageOf, type EventListRow, type SqlDialect } from '../event-query.js';
+import { millisOf } from '../instants.js';
+import { eventOf } from '../rows.js';
+import type { EventFilter, EventPage, EventStore, Instant } from '../store.js';
+import type { PostgresDatabase } from './database.js';
+
+const POSTGRES: SqlDialect = { placeholder: (n) => `$${n}`, flag: (value) => value };
+
+export class PostgresEvents implements EventStore {
+  constructor(private readonly db: PostgresDatabase) {}
+
+  async insert(events: readonly AdmissionEvent[]): Promise<number> {
+    // Every event is checked before any is written: a bad one stores none of the batch.
+    const indexed = events.map((event, i) => ({ event, index: indexEvent(event, `events[${i}]`) }));
+    if (indexed.length === 0) return 0;
+    // In id order: two batches sharing events then wait for each other instead of deadlocking.
+    indexed.sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
+    return this.db.transaction(async (tx) => {
+      let stored = 0;
+      for (const { event, index } of indexed) {
+        // A delivery retried while the first is still in flight waits on the id's index entry
+        // and then does nothing, so the side rows are written once too.
+        const inserted = await tx.run(
+          `INSERT INTO events (id, time_ms, cluster, namespace, decision, dry_run, kind, name, body)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT (id) DO NOTHING`,
+          event.id, index.timeMs, event.cluster ?? null, event.namespace, event.decision, event.dryRun, event.kind, event.name, JSON.stringify(event),
+        );
+        if (inserted === 0) continue;
+        stored += 1;
+        for (const side of EVENT_SIDE_TABLES) {
+          const values = side.values(index);
+          if (values.length === 0) continue;
+          await tx.run(`INSERT INTO ${side.table} (${side.column}, time_ms, event_id) SELECT unnest($1::text[]), $2, $3`, values, index.timeMs, event.id);
+        }
+      }
+      return stored;
+    });
+  }
+
+  async list(filter: EventFilter, page: { limit: number; cursor?: string }): Promise<EventPage> {
+    const limit = pageLimit(page.limit);
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const query = eventListQuery(filter, limit + 1, after, POSTGRES);
+    return pageOf(await this.db.all<EventListRow>(query.text, ...query.params), limit);
+  }
+
+  async get(id: string): Promise<AdmissionEvent | undefined> {
+    const row = await this.db.get<{ body: string }>('SELECT body FROM events WHERE id = $1', id);
+    return row && eventOf(row);
+  }
+
+  async prune(before: Instant): Promise<number> {
+    // Side rows carry their event's time, so they go by the same condition and index. One
+    // statement, so one snapshot: an old event delivered meanwhile goes with all its side rows,
+    // or stays with all of them (separate statements could take the event and leave the rows).
+    const sides = EVENT_SIDE_TABLES.map((side) => `${side.table}_pruned AS (DELETE FROM ${side.table} WHERE time_ms < $1)`);
+    return this.db.run(`WITH ${sides.join(', ')} DELETE FROM events WHERE time_ms < $1`, millisOf(before, 'before'));
+  }
+}

@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, test } from 'vitest';
+import { aRule } from '../../policy/testing/builders.js';
+import { openStore } from '../open-store.js';
+import { describeStoreContract } from '../store.contract.js';
+import { at } from '../testing/builders.js';
+import { SqliteStore } from './sqlite-store.js';
+
+describeStoreContract('sqlite', () => openStore('sqlite::memory:'));
+
+describe('the SQLite store on a file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-sqlite-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('opens the file in WAL mode', () => {
+    const file = join(dir, 'pragmas.db');
+    const store = new SqliteStore(file);
+    void store.close();
+    const connection = new Database(file);
+    try {
+      expect(connection.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      connection.close();
+    }
+  });
+
+  test('what one store wrote, another store on the file reads, also after a restart', async () => {
+    const file = join(dir, 'shared.db');
+    const first = await openStore(`sqlite:${file}`);
+    await first.migrate();
+    const rule = await first.rules.create(aRule({ name: 'kept' }), 'alice', at(0));
+    const second = await openStore(`sqlite:${file}`);
+    await second.migrate();
+    expect(await second.rules.get(rule.id)).toStrictEqual(rule);
+    await first.close();
+    await second.close();
+  });
+
+  test('two processes migrating one new file at once: one applies the schema, the other finds it done', async () => {
+    const file = join(dir, 'race.db');
+    const script = `import { SqliteStore } from ${JSON.stringify(new URL('./sqlite-store.ts', import.meta.url).href)};
+      const store = new SqliteStore(${JSON.stringify(file)}); await store.migrate(); await store.close();`;
+    const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+    await Promise.all([run(), run(), run()]);
+    const connection = new Database(file, { readonly: true });
+    try {
+      expect(connection.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'initial' }]);
+    } finally {
+      connection.close();
+    }
+  });
+});
