@@ -1,0 +1,116 @@
+// Turns an engine evaluation into the admission event Admission Monitoring stores and shows.
+import type { Finding } from '../findings/model.js';
+import type { CompiledRule } from '../policy/compile.js';
+import { describeRule } from '../policy/describe.js';
+import type { Evaluation, Violation } from '../policy/evaluate.js';
+import { NO_COUNTS } from '../policy/evidence.js';
+import { isActive } from '../policy/exemptions.js';
+import type { EvaluationTarget } from '../policy/target.js';
+import type { AdmissionEvent, EventDecision, EventFinding, EventViolation, Operation, RuleSnapshot } from './admission-event.js';
+
+/** Each violation keeps its worst findings in full; findingCount says how many matched. */
+export const EVENT_FINDINGS_PER_VIOLATION = 100;
+
+export interface EventContext {
+  readonly id: string;
+  readonly time: Date;
+  readonly operation: Operation;
+  readonly user?: string;
+  readonly dryRun: boolean;
+  readonly source: string;
+  readonly requestUid?: string;
+  readonly breakGlass?: string;
+  /** Overrides the engine's decision (BreakGlass, Error). */
+  readonly decision?: EventDecision;
+  readonly message: string;
+}
+
+export function buildAdmissionEvent(
+  context: EventContext,
+  target: EvaluationTarget,
+  evaluation: Evaluation,
+  rules: readonly CompiledRule[],
+): AdmissionEvent {
+  const { cluster, workload } = target;
+  return {
+    id: context.id,
+    time: context.time.toISOString(),
+    ...(cluster.name !== undefined && { cluster: cluster.name }),
+    ...(cluster.account !== undefined && { account: cluster.account }),
+    ...(cluster.provider !== undefined && { provider: cluster.provider }),
+    namespace: workload.namespace,
+    kind: workload.kind,
+    name: workload.name,
+    workload: workload.workloadName,
+    operation: context.operation,
+    ...(context.user !== undefined && { user: context.user }),
+    dryRun: context.dryRun,
+    decision: context.decision ?? evaluation.decision,
+    message: context.message,
+    images: target.images.map((image) => ({
+      reference: image.reference,
+      ...(image.digest !== undefined && { digest: image.digest }),
+      scanStatus: image.status,
+      counts: image.evidence?.counts ?? NO_COUNTS,
+      violations: evaluation.violations.filter((v) => v.image === image.reference).map(eventViolation),
+    })),
+    rules: ruleSnapshots(evaluation, rules, context.time.getTime()),
+    source: context.source,
+    ...(context.requestUid !== undefined && { requestUid: context.requestUid }),
+    ...(context.breakGlass !== undefined && { breakGlass: context.breakGlass }),
+  };
+}
+
+function eventViolation(violation: Violation): EventViolation {
+  return {
+    rule: violation.rule.name,
+    ...(violation.rule.id !== undefined && { ruleId: violation.rule.id }),
+    ...(violation.rule.version !== undefined && { ruleVersion: violation.rule.version }),
+    action: violation.action,
+    enforced: violation.enforced,
+    reason: violation.reason,
+    detail: violation.detail,
+    findingCount: violation.findings.length,
+    findings: violation.findings.slice(0, EVENT_FINDINGS_PER_VIOLATION).map(eventFinding),
+  };
+}
+
+export function eventFinding(finding: Finding): EventFinding {
+  return {
+    id: finding.id,
+    severity: finding.severity,
+    package: finding.package.name,
+    version: finding.package.version,
+    ...(finding.fixedVersion !== undefined && { fixedVersion: finding.fixedVersion }),
+    ...(finding.cvss !== undefined && { cvss: finding.cvss }),
+  };
+}
+
+/** The triggered rules, and the rules whose exemptions applied, as they were at that moment. */
+function ruleSnapshots(evaluation: Evaluation, rules: readonly CompiledRule[], at: number): RuleSnapshot[] {
+  const involved = new Set([...evaluation.violations.map((v) => v.rule), ...evaluation.exemptionsApplied.map((e) => e.rule)]);
+  return rules
+    .filter((rule) => involved.has(rule.ref))
+    .map((compiled): RuleSnapshot => {
+      const { rule, ref } = compiled;
+      const applied = new Set(evaluation.exemptionsApplied.filter((e) => e.rule === ref).map((e) => e.exemption));
+      const compiledExemptions = [...compiled.workloadExemptions, ...compiled.imageExemptions, ...compiled.cveExemptions];
+      return {
+        name: ref.name,
+        ...(ref.id !== undefined && { id: ref.id }),
+        ...(ref.version !== undefined && { version: ref.version }),
+        action: rule.action,
+        description: describeRule(rule),
+        scope: rule.scope,
+        conditions: rule.conditions,
+        unscanned: rule.unscanned,
+        ...(rule.maxScanAge !== undefined && { maxScanAge: rule.maxScanAge }),
+        timeZone: rule.timeZone,
+        exemptions: rule.exemptions.map((exemption) => {
+          const compiledExemption = compiledExemptions.find((c) => c.exemption === exemption);
+          const active = compiledExemption === undefined || isActive(compiledExemption, at);
+          return { ...exemption, state: active ? 'Active' : 'Expired', applied: applied.has(exemption) };
+        }),
+      };
+    });
+}
