@@ -1,0 +1,98 @@
+// `portcullis serve` (all-in-one: what `npm start` runs) and `portcullis control-plane` (the API
+// alone, for several replicas over PostgreSQL). Both run until SIGINT or SIGTERM, then finish
+// the requests in flight and exit 0.
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { pino, type Logger } from 'pino';
+import { InputError } from '../problems.js';
+import { DEFAULT_RETENTION_DAYS, startControlPlane } from '../server/control-plane.js';
+import type { Io } from './main.js';
+
+interface ServeOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  webhookPort?: number;
+  database?: string;
+  retentionDays: number;
+  logLevel: string;
+}
+
+/** Waits for the process to be asked to stop; tests pass their own. */
+export type StopSignal = () => Promise<string>;
+
+export const processStopSignal: StopSignal = () =>
+  new Promise((done) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done(signal);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+const MIN_ADMIN_SECRET = 24;
+
+export function registerServe(program: Command, io: Io, stopSignal: StopSignal = processStopSignal): void {
+  const common = (command: Command) =>
+    command
+      .option('--data-dir <dir>', 'where the SQLite database (and TLS material) live', './data')
+      .option('--port <n>', 'HTTP port of the API (and UI)', port, 8080)
+      .option('--host <address>', 'address to listen on', '0.0.0.0')
+      .option('--database <url>', 'sqlite:PATH (relative to --data-dir) or postgres://user:pass@host/db', process.env.PORTCULLIS_DATABASE)
+      .option('--retention-days <n>', 'admission events older than this are deleted', positive, DEFAULT_RETENTION_DAYS)
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace', process.env.PORTCULLIS_LOG_LEVEL ?? 'info');
+
+  common(program.command('serve'))
+    .description('Run Portcullis all-in-one: control plane, API and admission webhook in one process (SQLite by default).')
+    .option('--webhook-port <n>', 'HTTPS port of the admission webhook', port, 8443)
+    .action((options: ServeOptions) => run('serve', options, io, stopSignal));
+
+  common(program.command('control-plane'))
+    .description('Run the control plane alone (API, no webhook): several replicas over one PostgreSQL database.')
+    .action((options: ServeOptions) => run('control-plane', options, io, stopSignal));
+}
+
+async function run(mode: 'serve' | 'control-plane', options: ServeOptions, io: Io, stopSignal: StopSignal): Promise<void> {
+  const logger: Logger = pino({ level: options.logLevel, base: { service: `portcullis-${mode}` } });
+  const adminSecret = process.env.PORTCULLIS_ADMIN_TOKEN;
+  if (adminSecret !== undefined && adminSecret.length < MIN_ADMIN_SECRET) {
+    throw InputError.of({ path: 'PORTCULLIS_ADMIN_TOKEN', message: `must be at least ${MIN_ADMIN_SECRET} characters: it is the admin's password` });
+  }
+  const server = await startControlPlane({
+    dataDir: resolve(options.dataDir),
+    host: options.host,
+    port: options.port,
+    logger,
+    retentionDays: options.retentionDays,
+    ...(options.database !== undefined && { database: options.database }),
+    ...(adminSecret !== undefined && { adminSecret }),
+  });
+  const { adminToken, adminTokenFromEnvironment, defaultRuleCreated } = server.bootstrap;
+  // For a person at the terminal, not the log: the secret must never reach a log collector.
+  // One write, so whoever waits for the "listening" line has the rest of it too.
+  const lines = [`Portcullis ${mode} listening on ${server.url} (store: ${server.store.kind})`];
+  if (defaultRuleCreated) lines.push('Created the default rule: audit images with High or Critical vulnerabilities everywhere.');
+  if (adminToken !== undefined && !adminTokenFromEnvironment) {
+    lines.push('', 'Admin token (shown this once; store it now):', '', `  ${adminToken}`, '', `  export PORTCULLIS_SERVER=${server.url} PORTCULLIS_TOKEN=${adminToken}`, '');
+  } else if (adminTokenFromEnvironment) lines.push('Created the admin token from PORTCULLIS_ADMIN_TOKEN.');
+  if (mode === 'serve') lines.push(`note: the admission webhook (port ${options.webhookPort ?? 8443}) is not part of this build yet; the API is.`);
+  io.stderr(`${lines.join('\n')}\n`);
+
+  const signal = await stopSignal();
+  logger.info({ signal }, 'shutting down: finishing requests in flight');
+  await server.close();
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number, 0 to 65535');
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+}
