@@ -1,0 +1,143 @@
+// The Helm chart under deploy/helm/portcullis, checked without Helm: its values, its template
+// syntax, and that it renders what `portcullis install` renders.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { DEFAULTS, FAILURE_MODES, parseInstallFlags, type InstallFlags } from './options.js';
+import { renderInstall, webhookArgs, type KubeObject } from './render.js';
+
+const CHART = join(import.meta.dirname, '../../deploy/helm/portcullis');
+const TEMPLATES = join(CHART, 'templates');
+const read = (...path: string[]) => readFileSync(join(CHART, ...path), 'utf8');
+const templateFiles = readdirSync(TEMPLATES).sort();
+const templates = new Map(templateFiles.map((name) => [name, read('templates', name)]));
+const allTemplateText = [...templates.values()].join('\n');
+
+type Tree = { [key: string]: unknown };
+const values = parse(read('values.yaml')) as Tree;
+const chart = parse(read('Chart.yaml')) as Tree;
+
+function lookup(tree: unknown, path: readonly string[]): { found: boolean; value: unknown } {
+  let node = tree;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node) || !(key in node)) return { found: false, value: undefined };
+    node = (node as Tree)[key];
+  }
+  return { found: true, value: node };
+}
+
+/** Every path to a leaf (or to an empty map or list) of a values tree: `image.repository`. */
+function leafPaths(tree: Tree, prefix: string[] = []): string[][] {
+  return Object.entries(tree).flatMap(([key, value]) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0 ? leafPaths(value as Tree, [...prefix, key]) : [[...prefix, key]],
+  );
+}
+
+const valuesReferences = [...new Set([...allTemplateText.matchAll(/\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g)].map((m) => (m[1] ?? '').slice(1)))].sort();
+
+function render(flags: InstallFlags): KubeObject[] {
+  const { options } = parseInstallFlags(
+    { controlPlane: 'https://portcullis.example.com', cluster: 'prod-eu', ...flags },
+    { version: String(chart.appVersion), readFile: () => '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' },
+  );
+  return renderInstall(options);
+}
+
+/** Every variant the flags can produce: together they hold every kind `install` can print. */
+const VARIANTS: InstallFlags[] = [{}, { mutating: true }, { caBundle: 'ca.pem' }, { persistentOutbox: true }, { replicas: '1' }];
+
+describe('Helm chart', () => {
+  test('Chart.yaml is a valid v2 application chart at the version of this build', () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'portcullis', type: 'application', appVersion: pkg.version });
+    expect(String(chart.version)).toMatch(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/);
+    expect(typeof chart.description).toBe('string');
+    expect(String(chart.kubeVersion)).toMatch(/^>=1\.(2[89]|[3-9]\d)/);
+  });
+
+  test('every template references only values that exist in values.yaml', () => {
+    expect(valuesReferences.length).toBeGreaterThan(10);
+    expect(valuesReferences.filter((path) => !lookup(values, path.split('.')).found)).toEqual([]);
+  });
+
+  test('every value in values.yaml is used by a template', () => {
+    const unused = leafPaths(values)
+      .map((path) => path.join('.'))
+      .filter((leaf) => !valuesReferences.some((used) => leaf === used || leaf.startsWith(`${used}.`)));
+    expect(unused).toEqual([]);
+  });
+
+  test('values.schema.json describes exactly the keys of values.yaml', () => {
+    const schema = JSON.parse(read('values.schema.json')) as Tree;
+    const schemaPaths = (node: Tree, prefix: string[] = []): string[][] =>
+      Object.entries((node.properties ?? {}) as Record<string, Tree>).flatMap(([key, child]) =>
+        child.properties === undefined ? [[...prefix, key]] : schemaPaths(child, [...prefix, key]),
+      );
+    const described = schemaPaths(schema).map((p) => p.join('.')).filter((p) => p !== 'global');
+    const leaves = leafPaths(values).map((p) => p.join('.'));
+    // A free-form object in the schema (resources) covers whatever values.yaml puts under it.
+    expect(leaves.filter((leaf) => !described.some((d) => leaf === d || leaf.startsWith(`${d}.`)))).toEqual([]);
+    expect(described.filter((d) => !lookup(values, d.split('.')).found)).toEqual([]);
+    expect(lookup(schema, ['properties', 'failureMode', 'enum']).value).toEqual([...FAILURE_MODES]);
+    expect(lookup(schema, ['properties', 'timeoutSeconds']).value).toMatchObject({ minimum: 1, maximum: 30 });
+    expect(lookup(schema, ['properties', 'replicas']).value).toMatchObject({ minimum: 1 });
+  });
+
+  test('the defaults are the CLI defaults', () => {
+    expect(values).toMatchObject({
+      image: { repository: DEFAULTS.imageRepository },
+      replicas: DEFAULTS.replicas,
+      failureMode: DEFAULTS.failureMode,
+      timeoutSeconds: DEFAULTS.timeoutSeconds,
+      excludeNamespaces: [],
+      mutating: false,
+      tokenSecret: DEFAULTS.tokenSecret,
+      tls: { secretName: DEFAULTS.tlsSecret, caBundle: '' },
+      storage: { persistent: false, size: DEFAULTS.storageSize },
+    });
+  });
+
+  test('the templates hold the same kinds, at the same API versions, as the CLI renders', () => {
+    const cliKinds = new Map(VARIANTS.flatMap(render).map((o) => [o.kind, o.apiVersion]));
+    const chartKinds = new Map([...allTemplateText.matchAll(/^apiVersion: (\S+)\nkind: (\w+)$/gm)].map((m) => [m[2], m[1]]));
+    expect([...allTemplateText.matchAll(/^kind: /gm)].length).toBe([...allTemplateText.matchAll(/^apiVersion: \S+\nkind: /gm)].length);
+    expect(Object.fromEntries([...chartKinds].sort())).toEqual(Object.fromEntries([...cliKinds].sort()));
+  });
+
+  test('the webhook pod gets the same flags from the chart as from the CLI', () => {
+    const helpers = templates.get('_helpers.tpl') ?? '';
+    const args = helpers.slice(helpers.indexOf('      args:'), helpers.indexOf('      ports:'));
+    const chartFlags = [...args.matchAll(/^\s+- (--[a-z-]+)$/gm)].map((m) => m[1]);
+    const { options } = parseInstallFlags({ controlPlane: 'https://p.example.com', cluster: 'c' }, { version: '0', readFile: () => '' });
+    expect(chartFlags).toEqual(webhookArgs(options).filter((arg) => arg.startsWith('--')));
+  });
+
+  test('the chart validates the same resources and operations as the CLI', () => {
+    const template = templates.get('validatingwebhookconfiguration.yaml') ?? '';
+    const rules = parse(template.slice(template.indexOf('    rules:')).replace(/^ {4}/gm, '')) as { rules: unknown };
+    const cli = render({}).find((o) => o.kind === 'ValidatingWebhookConfiguration')?.webhooks as { rules: unknown }[];
+    expect(rules.rules).toEqual(cli[0]?.rules);
+  });
+
+  test('template actions are balanced and include only what _helpers.tpl defines', () => {
+    const defined = new Set([...(templates.get('_helpers.tpl') ?? '').matchAll(/\{\{-? define "([^"]+)"/g)].map((m) => m[1]));
+    for (const [name, text] of templates) {
+      const actions = [...text.matchAll(/\{\{-?\s*(.*?)\s*-?\}\}/gs)].map((m) => m[1] ?? '');
+      expect(text.split('{{').length, `${name}: {{ and }}`).toBe(text.split('}}').length);
+      const opened = actions.filter((a) => /^(if|with|range|define)\b/.test(a)).length;
+      const closed = actions.filter((a) => /^end\b/.test(a)).length;
+      expect(closed, `${name}: blocks opened and ended`).toBe(opened);
+      const included = [...text.matchAll(/include "([^"]+)"/g)].map((m) => m[1]);
+      expect(included.filter((n) => !defined.has(n)), `${name}: includes`).toEqual([]);
+    }
+    expect(templateFiles).toContain('NOTES.txt');
+  });
+
+  test('the required values are required', () => {
+    expect(allTemplateText).toMatch(/required "[^"]+" \.Values\.controlPlane\.url/);
+    expect(allTemplateText).toMatch(/required "[^"]+" \.Values\.cluster\.name/);
+    expect(lookup(values, ['controlPlane', 'url']).value).toBe('');
+    expect(lookup(values, ['cluster', 'name']).value).toBe('');
+  });
+});

@@ -1,0 +1,221 @@
+// What `portcullis install` was asked for, checked once: every bad flag is reported, by name, in one go.
+import { InputError, type Problem } from '../problems.js';
+import { WEBHOOK } from './render.js';
+
+export const FAILURE_MODES = ['open', 'closed'] as const;
+export type FailureMode = (typeof FAILURE_MODES)[number];
+
+export const INSTALL_FORMATS = ['yaml', 'json'] as const;
+export type InstallFormat = (typeof INSTALL_FORMATS)[number];
+
+/** Where each replica keeps its snapshot and outbox when they must outlive the pod. */
+export interface PersistentStorage {
+  /** Absent: the cluster's default storage class. */
+  readonly storageClass?: string;
+  readonly size: string;
+}
+
+export interface InstallOptions {
+  readonly controlPlane: string;
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly failureMode: FailureMode;
+  readonly timeoutSeconds: number;
+  /** Namespaces the webhook never sees, besides `kube-system` and its own (render adds those). */
+  readonly excludeNamespaces: readonly string[];
+  readonly mutating: boolean;
+  /** The Secret (key `token`) holding the Sensor token: referenced, never read. */
+  readonly tokenSecret: string;
+  /** The `kubernetes.io/tls` Secret with the webhook's serving certificate. */
+  readonly tlsSecret: string;
+  /** Base64 of the PEM CA that signed the serving certificate; absent: cert-manager issues and injects it. */
+  readonly caBundle?: string;
+  /** Absent: an emptyDir per pod. */
+  readonly storage?: PersistentStorage;
+}
+
+export const DEFAULTS = {
+  namespace: 'portcullis',
+  imageRepository: 'ghcr.io/portcullis/portcullis',
+  replicas: 2,
+  failureMode: 'open',
+  timeoutSeconds: 5,
+  tokenSecret: 'portcullis-sensor-token',
+  tlsSecret: 'portcullis-webhook-tls',
+  storageSize: '1Gi',
+} as const;
+
+/** The flags as commander hands them over: strings, untouched. */
+export interface InstallFlags {
+  controlPlane?: string;
+  cluster?: string;
+  namespace?: string;
+  image?: string;
+  replicas?: string;
+  failureMode?: string;
+  timeoutSeconds?: string;
+  excludeNamespace?: readonly string[];
+  mutating?: boolean;
+  tokenSecret?: string;
+  tlsSecret?: string;
+  caBundle?: string;
+  persistentOutbox?: boolean;
+  storageClass?: string;
+  storageSize?: string;
+  output?: string;
+}
+
+export interface InstallRequest {
+  readonly options: InstallOptions;
+  readonly format: InstallFormat;
+  /** Things that work but deserve a second look; for the person at the terminal. */
+  readonly warnings: readonly string[];
+}
+
+export interface InstallContext {
+  /** The version of this build: the default image tag. */
+  readonly version: string;
+  /** Reads `--ca-bundle`; throws as `fs.readFileSync` does. */
+  readonly readFile: (path: string) => string;
+}
+
+// Kubernetes' own name rules: namespaces are DNS labels, most other names DNS subdomains.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// The same names the control plane's /api/v1/clusters accepts.
+const CLUSTER_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+
+export function parseInstallFlags(flags: InstallFlags, context: InstallContext): InstallRequest {
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  const problem = (flag: string, message: string) => problems.push({ path: flag, message });
+
+  const controlPlane = required(flags.controlPlane, '--control-plane', problem);
+  if (controlPlane !== undefined) {
+    const url = parseUrl(controlPlane);
+    if (url === undefined || !['http:', 'https:'].includes(url.protocol)) problem('--control-plane', `'${controlPlane}' is not an http(s) URL (e.g. https://portcullis.example.com)`);
+    else if (url.username !== '' || url.password !== '') problem('--control-plane', 'must not carry credentials: the Sensor token comes from --token-secret');
+    else if (url.protocol === 'http:') warnings.push(`--control-plane is plain http: the Sensor token travels unencrypted unless ${url.host} is inside the cluster`);
+  }
+
+  const cluster = required(flags.cluster, '--cluster', problem);
+  if (cluster !== undefined && (cluster.length > 253 || !CLUSTER_NAME.test(cluster))) {
+    problem('--cluster', `'${cluster}' must be letters, digits, ".", "_" or "-", starting and ending with a letter or digit (as registered in the control plane)`);
+  }
+
+  const namespace = flags.namespace ?? DEFAULTS.namespace;
+  checkName(namespace, '--namespace', 'namespace', DNS_LABEL, 63, problem);
+
+  const image = flags.image ?? `${DEFAULTS.imageRepository}:${context.version}`;
+  if (image === '' || /\s/.test(image)) problem('--image', `'${image}' is not an image reference (e.g. ${DEFAULTS.imageRepository}:${context.version})`);
+
+  const replicas = integer(flags.replicas, DEFAULTS.replicas, '--replicas', 1, Infinity, problem);
+  const timeoutSeconds = integer(flags.timeoutSeconds, DEFAULTS.timeoutSeconds, '--timeout-seconds', 1, 30, problem);
+  if (timeoutSeconds === 1) warnings.push('--timeout-seconds 1 leaves the webhook no margin: its own deadline cannot go below 1s');
+
+  const failureMode = oneOf(flags.failureMode, DEFAULTS.failureMode, '--failure-mode', FAILURE_MODES, problem);
+  const format = oneOf(flags.output, 'yaml', '--output', INSTALL_FORMATS, problem);
+
+  const excludeNamespaces = [...new Set(flags.excludeNamespace ?? [])];
+  for (const excluded of excludeNamespaces) checkName(excluded, '--exclude-namespace', 'namespace', DNS_LABEL, 63, problem);
+
+  const tokenSecret = flags.tokenSecret ?? DEFAULTS.tokenSecret;
+  checkName(tokenSecret, '--token-secret', 'Secret name', DNS_SUBDOMAIN, 253, problem);
+  const tlsSecret = flags.tlsSecret ?? DEFAULTS.tlsSecret;
+  checkName(tlsSecret, '--tls-secret', 'Secret name', DNS_SUBDOMAIN, 253, problem);
+  if (tlsSecret === tokenSecret) problem('--tls-secret', `must differ from --token-secret (both are '${tlsSecret}')`);
+
+  const caBundle = flags.caBundle === undefined ? undefined : readCaBundle(flags.caBundle, context, problem);
+  if (caBundle === undefined) {
+    for (const [flag, name] of [['--token-secret', tokenSecret], ['--tls-secret', tlsSecret]] as const) {
+      if (name === WEBHOOK.caSecret) problem(flag, `'${name}' is where cert-manager keeps the webhook's CA; choose another name`);
+    }
+  }
+
+  const persistent = flags.persistentOutbox === true || flags.storageClass !== undefined || flags.storageSize !== undefined;
+  const size = flags.storageSize ?? DEFAULTS.storageSize;
+  if (!QUANTITY.test(size)) problem('--storage-size', `'${size}' is not a Kubernetes quantity (e.g. 1Gi)`);
+  if (flags.storageClass !== undefined) checkName(flags.storageClass, '--storage-class', 'StorageClass name', DNS_SUBDOMAIN, 253, problem);
+
+  if (problems.length > 0) throw new InputError(problems);
+  const options: InstallOptions = {
+    controlPlane: controlPlane as string,
+    cluster: cluster as string,
+    namespace,
+    image,
+    replicas,
+    failureMode,
+    timeoutSeconds,
+    excludeNamespaces,
+    mutating: flags.mutating === true,
+    tokenSecret,
+    tlsSecret,
+    ...(caBundle !== undefined && { caBundle }),
+    ...(persistent && { storage: { size, ...(flags.storageClass !== undefined && { storageClass: flags.storageClass }) } }),
+  };
+  return { options: Object.freeze(options), format, warnings };
+}
+
+type Report = (flag: string, message: string) => void;
+
+function required(value: string | undefined, flag: string, problem: Report): string | undefined {
+  if (value === undefined || value.trim() === '') {
+    problem(flag, 'is required');
+    return undefined;
+  }
+  return value;
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function integer(value: string | undefined, fallback: number, flag: string, min: number, max: number, problem: Report): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    problem(flag, `'${value}' must be a whole number ${max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`}`);
+    return fallback;
+  }
+  return n;
+}
+
+function oneOf<T extends string>(value: string | undefined, fallback: T, flag: string, allowed: readonly T[], problem: Report): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    problem(flag, `'${value}' is not one of ${allowed.join(', ')}`);
+    return fallback;
+  }
+  return value as T;
+}
+
+function checkName(value: string, flag: string, what: string, pattern: RegExp, maxLength: number, problem: Report): void {
+  if (value.length > maxLength || !pattern.test(value)) {
+    problem(flag, `'${value}' is not a valid ${what}: lower-case letters, digits and "-"${pattern === DNS_SUBDOMAIN ? ' or "."' : ''}, at most ${maxLength} characters`);
+  }
+}
+
+/** Accepts the CA as PEM or as base64 of the PEM (what `caBundle` holds); answers the latter. */
+function readCaBundle(path: string, context: InstallContext, problem: Report): string | undefined {
+  let text: string;
+  try {
+    text = context.readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problem('--ca-bundle', `${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    return undefined;
+  }
+  if (text.includes(PEM_CERTIFICATE)) return Buffer.from(`${text.trim()}\n`).toString('base64');
+  const compact = text.replace(/\s+/g, '');
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(compact) && Buffer.from(compact, 'base64').toString('utf8').includes(PEM_CERTIFICATE)) return compact;
+  problem('--ca-bundle', `${path}: is neither a PEM certificate nor the base64 of one`);
+  return undefined;
+}
