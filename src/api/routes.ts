@@ -11,6 +11,7 @@ import { ruleExemptionRoutes } from './rule-exemptions.js';
 import { ruleRoutes } from './rules.js';
 import { scanRoutes } from './scans.js';
 import { settingsRoutes } from './settings.js';
+import { syncRoutes } from './sync.js';
 import { tokenRoutes } from './tokens.js';
 
 export const API_ROUTES: readonly Route[] = [
@@ -24,5 +25,6 @@ export const API_ROUTES: readonly Route[] = [
   ...settingsRoutes,
   ...scanRoutes,
   ...eventRoutes,
+  ...syncRoutes,
   ...evaluateRoutes,
 ];

@@ -9,6 +9,7 @@ import { registerRules } from './rules.js';
 import { registerScans } from './scans.js';
 import { registerServe } from './serve.js';
 import { registerTokens } from './tokens.js';
+import { registerWebhook } from './webhook.js';
 import { EXIT } from './exit-codes.js';
 
 export interface Io {
@@ -44,6 +45,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerScans(program, io);
   registerEvents(program, io);
   registerInstall(program, io);
+  registerWebhook(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,36 +1,28 @@
 // `portcullis serve` (all-in-one: what `npm start` runs) and `portcullis control-plane` (the API
 // alone, for several replicas over PostgreSQL). Both run until SIGINT or SIGTERM, then finish
 // the requests in flight and exit 0.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { InputError } from '../problems.js';
 import { DEFAULT_RETENTION_DAYS, startControlPlane } from '../server/control-plane.js';
+import { StoreEventSink } from '../sensor/outbox.js';
+import { StoreSyncSource } from '../sensor/sync.js';
+import type { Store } from '../store/store.js';
+import { startWebhook, type RunningWebhookService } from '../webhook/webhook.js';
 import type { Io } from './main.js';
+import { processStopSignal, type StopSignal } from './stop-signal.js';
+import { caBundleLines, excludedNamespaces, port, registryOptions, tlsFiles, withWebhookOptions, type WebhookFlags } from './webhook-options.js';
 
-interface ServeOptions {
+interface ServeOptions extends Partial<WebhookFlags> {
   dataDir: string;
   port: number;
   host: string;
-  webhookPort?: number;
+  cluster?: string;
   database?: string;
   retentionDays: number;
   logLevel: string;
 }
-
-/** Waits for the process to be asked to stop; tests pass their own. */
-export type StopSignal = () => Promise<string>;
-
-export const processStopSignal: StopSignal = () =>
-  new Promise((done) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done(signal);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 
 const MIN_ADMIN_SECRET = 24;
 
@@ -44,9 +36,9 @@ export function registerServe(program: Command, io: Io, stopSignal: StopSignal =
       .option('--retention-days <n>', 'admission events older than this are deleted', positive, DEFAULT_RETENTION_DAYS)
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace', process.env.PORTCULLIS_LOG_LEVEL ?? 'info');
 
-  common(program.command('serve'))
+  withWebhookOptions(common(program.command('serve')))
     .description('Run Portcullis all-in-one: control plane, API and admission webhook in one process (SQLite by default).')
-    .option('--webhook-port <n>', 'HTTPS port of the admission webhook', port, 8443)
+    .option('--cluster <name>', 'the cluster this webhook guards, as registered (for cluster and cloud scopes)')
     .action((options: ServeOptions) => run('serve', options, io, stopSignal));
 
   common(program.command('control-plane'))
@@ -77,18 +69,44 @@ async function run(mode: 'serve' | 'control-plane', options: ServeOptions, io: I
   if (adminToken !== undefined && !adminTokenFromEnvironment) {
     lines.push('', 'Admin token (shown this once; store it now):', '', `  ${adminToken}`, '', `  export PORTCULLIS_SERVER=${server.url} PORTCULLIS_TOKEN=${adminToken}`, '');
   } else if (adminTokenFromEnvironment) lines.push('Created the admin token from PORTCULLIS_ADMIN_TOKEN.');
-  if (mode === 'serve') lines.push(`note: the admission webhook (port ${options.webhookPort ?? 8443}) is not part of this build yet; the API is.`);
+  let webhook: RunningWebhookService | undefined;
+  if (mode === 'serve') {
+    try {
+      webhook = await startAllInOneWebhook(options as ServeOptions & WebhookFlags, server.store, logger);
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    lines.push(`Admission webhook listening on ${webhook.url}/validate (failure mode ${options.failureMode ?? 'open'})`, ...caBundleLines(webhook.caPem));
+  }
   io.stderr(`${lines.join('\n')}\n`);
 
   const signal = await stopSignal();
   logger.info({ signal }, 'shutting down: finishing requests in flight');
+  await webhook?.close();
   await server.close();
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number, 0 to 65535');
-  return n;
+/** The webhook beside the control plane: the same admission path, synced from the store in-process, its events into the store. */
+function startAllInOneWebhook(options: ServeOptions & WebhookFlags, store: Store, logger: Logger): Promise<RunningWebhookService> {
+  const tls = tlsFiles(options);
+  return startWebhook({
+    dataDir: join(resolve(options.dataDir), 'webhook'),
+    host: options.host,
+    port: options.webhookPort,
+    source: new StoreSyncSource(store),
+    sink: new StoreEventSink(store),
+    ...(options.cluster !== undefined && { cluster: options.cluster }),
+    failureMode: options.failureMode,
+    deadlineMs: options.deadline,
+    ...(tls && { tls }),
+    tlsHosts: options.tlsHost,
+    registry: registryOptions(options),
+    excludedNamespaces: excludedNamespaces(options),
+    logger,
+    // In-process: a change reaches the webhook within a second.
+    syncIntervalMs: 1000,
+  });
 }
 
 function positive(value: string): number {

@@ -1,0 +1,90 @@
+// The webhook's HTTP side of the control plane's API: one request function with the bearer
+// token, a timeout, and errors that say whether sending the same request again can help.
+
+export interface ControlPlaneConnection {
+  /** The control plane's base URL: `https://portcullis.example.com`. */
+  readonly url: string;
+  /** A Sensor (or Admin) token. */
+  readonly token: string;
+  /** Per request, the answer's body included; default 10 s. */
+  readonly timeoutMs?: number;
+  /** Default: the global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** A request the control plane did not answer with success, or did not answer at all. */
+export class ControlPlaneError extends Error {
+  constructor(
+    message: string,
+    /** Absent when no answer came (refused, timed out). */
+    readonly status?: number,
+    /** The API's error code (`invalid_request`, `unauthorized`, …) when it answered one. */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'ControlPlaneError';
+  }
+
+  /**
+   * The same request will be refused again, whenever it is sent: it is malformed or too large.
+   * Everything else (unreachable, 5xx, and also 401/403/404, which a fixed token or URL cures)
+   * is worth retrying.
+   */
+  get permanent(): boolean {
+    return this.status === 400 || this.status === 413 || this.status === 422;
+  }
+}
+
+interface RequestOptions {
+  readonly query?: Readonly<Record<string, string | number | undefined>>;
+  readonly body?: unknown;
+  readonly signal?: AbortSignal;
+}
+
+/** Sends one request and answers its parsed JSON body. */
+export async function requestControlPlane(connection: ControlPlaneConnection, method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<unknown> {
+  const url = new URL(path, `${connection.url.replace(/\/+$/, '')}/`);
+  for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+  const where = `${method} ${url.pathname}`;
+  const timeout = AbortSignal.timeout(connection.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const headers: Record<string, string> = { authorization: `Bearer ${connection.token}`, accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const send = connection.fetch ?? fetch;
+  let text: string;
+  let response: Response;
+  try {
+    response = await send(url, { method, headers, signal, ...(options.body !== undefined && { body: JSON.stringify(options.body) }) });
+    text = await response.text();
+  } catch (error) {
+    throw new ControlPlaneError(`${where} at ${url.origin}: ${reasonOf(error, timeout)}`);
+  }
+  if (!response.ok) {
+    const answer = errorOf(text);
+    throw new ControlPlaneError(`${where} at ${url.origin}: ${response.status} ${answer?.message ?? response.statusText}`, response.status, answer?.code);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ControlPlaneError(`${where} at ${url.origin}: the answer is not JSON (is the URL the control plane's?)`, response.status);
+  }
+}
+
+function reasonOf(error: unknown, timeout: AbortSignal): string {
+  if (timeout.aborted) return 'no answer in time';
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+/** The API's `{error: {code, message}}`, when the body is one. */
+function errorOf(text: string): { code?: string; message?: string } | undefined {
+  try {
+    const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    const { code, message } = parsed.error ?? {};
+    return { ...(typeof code === 'string' && { code }), ...(typeof message === 'string' && { message }) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,189 @@
+// The snapshot on its own: sync steps applied by hand, read back as admission reads them.
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { Finding } from '../findings/model.js';
+import { parseImageReference } from '../images/reference.js';
+import { DEFAULT_RULE, type Rule } from '../policy/rule.js';
+import { LocalSnapshot } from './local-snapshot.js';
+import type { SyncRules, SyncScan, SyncScans } from './sync-protocol.js';
+import { digestOf, tempDir } from './testing/control-plane.js';
+
+let temp: ReturnType<typeof tempDir>;
+let snapshot: LocalSnapshot;
+beforeEach(() => {
+  temp = tempDir();
+  snapshot = LocalSnapshot.open(join(temp.dir, 'data', 'snapshot.db'));
+});
+afterEach(() => {
+  snapshot.close();
+  temp.remove();
+});
+
+const TAG = 'registry.example.com/team/app:1.0';
+const ref = (text: string) => parseImageReference(text);
+
+function finding(id: string, severity: Finding['severity'] = 'High', aliases: string[] = []): Finding {
+  return { id, aliases, severity, package: { name: 'openssl', version: '3.0.1' }, fixedVersion: '3.0.2', fixAvailable: true };
+}
+
+let seq = 100;
+function scan(overrides: Partial<SyncScan> & { findings: readonly Finding[] }): SyncScan {
+  seq += 1;
+  return { id: `scan-${seq}`, seq, keys: [digestOf('1')], scanner: 'trivy', scannedAt: '2026-02-01T00:00:00.000Z', receivedAt: '2026-03-01T00:00:00.000Z', tags: [TAG], manifestDigest: digestOf('1'), ...overrides };
+}
+
+function page(...scans: SyncScan[]): SyncScans {
+  return { scans, seq: scans.at(-1)?.seq ?? 0, more: false };
+}
+
+function rules(...changes: { id: string; version?: number; seq: number; rule?: Rule }[]): SyncRules {
+  return {
+    rules: changes.map((change) => ({ id: change.id, version: change.version ?? 1, seq: change.seq, deleted: change.rule === undefined, ...(change.rule && { document: change.rule }) })),
+    seq: Math.max(0, ...changes.map((change) => change.seq)),
+  };
+}
+
+const ids = (text: string) => snapshot.lookup(ref(text))?.evidence?.findings.map((f) => f.id);
+
+describe('rules', () => {
+  test('compiled in name order with their id and version; disabled and deleted rules are not evaluated', () => {
+    const deny: Rule = { ...DEFAULT_RULE, name: 'b-deny', action: 'Deny' };
+    const audit: Rule = { ...DEFAULT_RULE, name: 'A-audit' };
+    snapshot.apply({ rules: rules({ id: 'r1', seq: 1, rule: deny }, { id: 'r2', seq: 2, rule: audit }) });
+    expect(snapshot.rules().map((rule) => rule.ref)).toEqual([
+      { name: 'A-audit', id: 'r2', version: 1 },
+      { name: 'b-deny', id: 'r1', version: 1 },
+    ]);
+    // Compiled once per change: a step without rule changes keeps the compiled rules.
+    const compiled = snapshot.rules();
+    snapshot.apply({ scans: page(scan({ findings: [] })), rules: rules() });
+    expect(snapshot.rules()).toBe(compiled);
+
+    snapshot.apply({ rules: rules({ id: 'r1', version: 2, seq: 3, rule: { ...deny, enabled: false } }, { id: 'r2', version: 2, seq: 4 }) });
+    expect(snapshot.rules()).toEqual([]);
+    expect(snapshot.state.rulesSeq).toBe(4);
+
+    // A change the snapshot already has (a page fetched twice) changes nothing.
+    snapshot.apply({ rules: rules({ id: 'r3', seq: 5, rule: audit }) });
+    snapshot.apply({ rules: rules({ id: 'r3', seq: 5, rule: deny }) });
+    expect(snapshot.rules().map((rule) => rule.ref.name)).toEqual(['A-audit']);
+  });
+
+  test('a rule that does not compile fails the step and leaves the snapshot as it was', () => {
+    snapshot.apply({ rules: rules({ id: 'r1', seq: 1, rule: DEFAULT_RULE }) });
+    const broken: Rule = { ...DEFAULT_RULE, name: 'broken', maxScanAge: 'soon' };
+    expect(() => snapshot.apply({ rules: rules({ id: 'r2', seq: 2, rule: broken }), scans: page(scan({ findings: [finding('CVE-1')] })) })).toThrow(/not a duration/);
+    expect(snapshot.rules().map((rule) => rule.ref.id)).toEqual(['r1']);
+    expect(snapshot.state.rulesSeq).toBe(1);
+    expect(snapshot.lookup(ref(TAG))).toBeUndefined();
+  });
+});
+
+describe('scans', () => {
+  test('found by digest and by tag, with the digest the decision is made for', () => {
+    snapshot.apply({ scans: page(scan({ findings: [finding('CVE-1', 'Critical'), finding('CVE-2')] })) });
+    const byTag = snapshot.lookup(ref(TAG));
+    expect(byTag?.digest).toBe(digestOf('1'));
+    expect(byTag?.evidence?.counts).toEqual({ Critical: 1, High: 1, Medium: 0, Low: 0, Unknown: 0 });
+    expect(snapshot.lookup(ref(`registry.example.com/team/app@${digestOf('1')}`))).toBe(byTag);
+    expect(byTag?.evidence?.scannedAt).toBe(Date.parse('2026-02-01T00:00:00.000Z'));
+    expect(snapshot.lookup(ref('registry.example.com/team/app:2.0'))).toBeUndefined();
+    expect(snapshot.lookup(ref(`registry.example.com/team/app@${digestOf('9')}`))).toBeUndefined();
+  });
+
+  test('a newer scan of the same image and scanner replaces the older; an older one arriving late is kept out', () => {
+    snapshot.apply({ scans: page(scan({ findings: [finding('CVE-OLD')] })) });
+    expect(ids(TAG)).toEqual(['CVE-OLD']);
+    snapshot.apply({ scans: page(scan({ scannedAt: '2026-02-02T00:00:00.000Z', findings: [finding('CVE-NEW')] })) });
+    expect(ids(TAG)).toEqual(['CVE-NEW']);
+    snapshot.apply({ scans: page(scan({ scannedAt: '2026-01-01T00:00:00.000Z', findings: [finding('CVE-LATE')] })) });
+    expect(ids(TAG)).toEqual(['CVE-NEW']);
+  });
+
+  test('scanners are merged: a vulnerability two scanners report (under a GHSA and its CVE) counts once', () => {
+    snapshot.apply({
+      scans: page(
+        scan({ findings: [finding('CVE-2024-1', 'High', ['GHSA-aaaa'])] }),
+        scan({ scanner: 'grype', findings: [finding('GHSA-aaaa', 'Critical', ['CVE-2024-1']), finding('CVE-2024-2', 'Low')] }),
+      ),
+    });
+    const evidence = snapshot.lookup(ref(TAG))?.evidence;
+    expect(evidence?.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['CVE-2024-1', 'Critical'],
+      ['CVE-2024-2', 'Low'],
+    ]);
+    expect(evidence?.hasId('GHSA-aaaa')).toBe(true);
+  });
+
+  test('a scan applied twice changes nothing; a tag follows the newest scan that names it', () => {
+    const first = scan({ findings: [finding('CVE-1')] });
+    snapshot.apply({ scans: page(first) });
+    snapshot.apply({ scans: page(first) });
+    expect(ids(TAG)).toEqual(['CVE-1']);
+
+    // The tag moves to a new build; the old digest keeps its evidence.
+    snapshot.apply({ scans: page(scan({ keys: [digestOf('2')], manifestDigest: digestOf('2'), scannedAt: '2026-02-05T00:00:00.000Z', findings: [finding('CVE-2')] })) });
+    expect(snapshot.lookup(ref(TAG))?.digest).toBe(digestOf('2'));
+    expect(ids(`registry.example.com/team/app@${digestOf('1')}`)).toEqual(['CVE-1']);
+    // An older build's report naming the tag does not move it back.
+    snapshot.apply({ scans: page(scan({ keys: [digestOf('3')], manifestDigest: digestOf('3'), scannedAt: '2026-01-05T00:00:00.000Z', findings: [] })) });
+    expect(snapshot.lookup(ref(TAG))?.digest).toBe(digestOf('2'));
+  });
+
+  test('a report keyed by image id is found by its tag, without a digest', () => {
+    snapshot.apply({ scans: page(scan({ keys: [`id:${digestOf('7')}`], manifestDigest: undefined, tags: ['docker.io/library/local:dev'], findings: [finding('CVE-7')] })) });
+    const entry = snapshot.lookup(ref('local:dev'));
+    expect(entry?.digest).toBeUndefined();
+    expect(entry?.evidence?.findings.map((f) => f.id)).toEqual(['CVE-7']);
+  });
+
+  test('evidence is cached up to its bound and rebuilt after a change or an eviction', () => {
+    snapshot.close();
+    snapshot = LocalSnapshot.open(join(temp.dir, 'small.db'), { evidenceCacheSize: 2 });
+    const tags = ['a', 'b', 'c'].map((name) => `registry.example.com/${name}:1`);
+    snapshot.apply({ scans: page(...tags.map((tag, i) => scan({ keys: [digestOf(String(i + 1))], manifestDigest: digestOf(String(i + 1)), tags: [tag], findings: [finding(`CVE-${i}`)] }))) });
+    const a = snapshot.lookup(ref(tags[0] ?? ''));
+    expect(snapshot.lookup(ref(tags[0] ?? ''))).toBe(a);
+    snapshot.lookup(ref(tags[1] ?? ''));
+    snapshot.lookup(ref(tags[2] ?? ''));
+    const again = snapshot.lookup(ref(tags[0] ?? ''));
+    expect(again).not.toBe(a);
+    expect(again).toEqual(a);
+
+    snapshot.apply({ scans: page(scan({ keys: [digestOf('1')], manifestDigest: digestOf('1'), tags: [], scannedAt: '2026-02-09T00:00:00.000Z', findings: [finding('CVE-REBUILT')] })) });
+    expect(ids(tags[0] ?? '')).toEqual(['CVE-REBUILT']);
+  });
+});
+
+describe('on disk', () => {
+  test('reopened, it answers as before: rules, evidence, settings and cursors', () => {
+    const file = join(temp.dir, 'data', 'snapshot.db');
+    snapshot.apply({
+      rules: rules({ id: 'r1', seq: 3, rule: DEFAULT_RULE }),
+      scans: { ...page(scan({ findings: [finding('CVE-1', 'Critical')] })), seq: 120 },
+      settings: {
+        settings: { retentionDays: 7, recordAllowed: true, breakGlass: { enabled: false } },
+        accounts: [{ provider: 'aws', account: '1', gating: false, registryAccess: true, securityFindings: true, updatedAt: '2026-03-01T00:00:00.000Z', updatedBy: 'admin' }],
+        clusters: [{ name: 'prod', provider: 'aws', account: '1', registeredAt: '2026-03-01T00:00:00.000Z' }],
+      },
+      syncedAt: '2026-03-01T12:00:00.000Z',
+    });
+    const before = { rules: snapshot.rules(), entry: snapshot.lookup(ref(TAG)), settings: snapshot.settings(), state: snapshot.state };
+    snapshot.close();
+
+    snapshot = LocalSnapshot.open(file);
+    expect(snapshot.rules()).toEqual(before.rules);
+    expect(snapshot.lookup(ref(TAG))).toEqual(before.entry);
+    expect(snapshot.settings()).toEqual(before.settings);
+    expect(snapshot.account('aws', '1')?.gating).toBe(false);
+    expect(snapshot.account('aws', '2')).toBeUndefined();
+    expect(snapshot.cluster('prod')?.account).toBe('1');
+    expect(snapshot.state).toEqual({ rulesSeq: 3, scansSeq: 120, syncedAt: '2026-03-01T12:00:00.000Z', stale: false });
+  });
+
+  test('a new snapshot has no rules, the default settings, and has never synced', () => {
+    expect(snapshot.rules()).toEqual([]);
+    expect(snapshot.settings()).toEqual({ retentionDays: 30, recordAllowed: false, breakGlass: { enabled: true } });
+    expect(snapshot.state).toEqual({ rulesSeq: 0, scansSeq: 0, stale: false });
+  });
+});

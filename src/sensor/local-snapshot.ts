@@ -1,0 +1,335 @@
+// The webhook's last-known-good snapshot, kept in `snapshot.db` in its data directory, so that a
+// restart serves what was synced before even while the control plane is away. Rules, settings
+// and tags sit in memory; findings stay on disk, and the evidence of the images admission asks
+// about is built on demand into a bounded LRU (a hit is a Map lookup, no I/O).
+import { DEFAULT_SETTINGS, type Settings } from '../api/settings.js';
+import { mergeFindings } from '../findings/catalog.js';
+import type { Finding, ImageScan, ScannerKind } from '../findings/model.js';
+import { taggedName, type ImageReference } from '../images/reference.js';
+import { compileRules, type CompiledRule } from '../policy/compile.js';
+import { ImageEvidence } from '../policy/evidence.js';
+import type { CloudProvider, Rule } from '../policy/rule.js';
+import { planPut, type Head } from '../store/scan-plan.js';
+import { optional, type SqliteDatabase } from '../store/sqlite/database.js';
+import type { AccountSettings, Cluster } from '../store/store.js';
+import { openLocalDatabase, type LocalSchema } from './local-database.js';
+import { LruCache } from './lru.js';
+import type { PolicySnapshot, SnapshotEntry, SnapshotState } from './policy-snapshot.js';
+import type { SyncRule, SyncRules, SyncScan, SyncScans, SyncSettings } from './sync-protocol.js';
+
+export const SNAPSHOT_FILE = 'snapshot.db';
+
+/** Images whose evidence is kept built in memory. An image of 50 findings takes some 25 kB. */
+export const DEFAULT_EVIDENCE_CACHE = 2048;
+
+const SCHEMA: LocalSchema = {
+  version: 1,
+  sql: `
+    CREATE TABLE IF NOT EXISTS rules (id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, document TEXT NOT NULL);
+    -- One row per scan (its findings as compact JSON); scan_keys says which scan is current for each
+    -- key and scanner, as in the store: a scan current for two digests (multi-arch) is kept once.
+    CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, scanner TEXT NOT NULL, seq INTEGER NOT NULL, scanned_at TEXT, received_at TEXT NOT NULL, findings TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS scan_keys (key TEXT NOT NULL, scanner TEXT NOT NULL, scan_id TEXT NOT NULL, effective_ms INTEGER NOT NULL, PRIMARY KEY (key, scanner)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS scan_keys_by_scan ON scan_keys (scan_id);
+    CREATE TABLE IF NOT EXISTS tags (tag TEXT PRIMARY KEY, key TEXT NOT NULL, effective_ms INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+  // A snapshot is a cache of the control plane: another version's file is dropped and refilled.
+  onOtherVersion: { reset: ['rules', 'scans', 'scan_keys', 'tags', 'settings', 'cursors'] },
+};
+
+/** What one sync step brings; applied in one transaction, all of it or nothing. */
+export interface SnapshotChanges {
+  readonly rules?: SyncRules;
+  readonly scans?: SyncScans;
+  /** Replaces the settings, accounts and clusters. */
+  readonly settings?: SyncSettings;
+  /** The round these changes complete ended now: becomes `state.syncedAt`. */
+  readonly syncedAt?: string;
+}
+
+export interface LocalSnapshotOptions {
+  /** Images whose evidence is kept built in memory; default DEFAULT_EVIDENCE_CACHE. */
+  readonly evidenceCacheSize?: number;
+}
+
+interface SnapshotRule {
+  readonly id: string;
+  readonly version: number;
+  readonly seq: number;
+  readonly document: Rule;
+}
+
+interface RuleWrites {
+  readonly rules: ReadonlyMap<string, SnapshotRule>;
+  readonly upserts: readonly SnapshotRule[];
+  readonly deletes: readonly string[];
+}
+
+/** What a transaction changed that memory must follow. */
+interface Applied {
+  /** Keys whose current scans changed: their cached evidence is stale. */
+  readonly keys: ReadonlySet<string>;
+  readonly tags: ReadonlyMap<string, string>;
+}
+
+interface EvidenceRow {
+  scanner: string;
+  scannedAt: string | null;
+  receivedAt: string;
+  findings: string;
+}
+
+const NO_SETTINGS: SyncSettings = { settings: DEFAULT_SETTINGS, accounts: [], clusters: [] };
+const HEAD = 'SELECT key, scan_id AS scanId, scan_id AS reportHash, effective_ms AS effectiveMs FROM scan_keys WHERE key = ? AND scanner = ?';
+
+export class LocalSnapshot implements PolicySnapshot {
+  private ruleSet: ReadonlyMap<string, SnapshotRule>;
+  private compiled: readonly CompiledRule[];
+  private synced: SyncSettings = NO_SETTINGS;
+  private accounts = new Map<string, AccountSettings>();
+  private clusters = new Map<string, Cluster>();
+  private readonly keyByTag: Map<string, string>;
+  /** Built evidence by key; null: no scan covers the key (asked before, so asked again often). */
+  private readonly evidence: LruCache<string, SnapshotEntry | null>;
+  private current: SnapshotState;
+  private readonly applyTx: (changes: SnapshotChanges, rules: RuleWrites | undefined) => Applied;
+
+  /** `file`: a path (created with its directory), or `:memory:` for a snapshot that lives as long as this object. */
+  static open(file: string, options: LocalSnapshotOptions = {}): LocalSnapshot {
+    return new LocalSnapshot(openLocalDatabase(file, SCHEMA, 'NORMAL'), options);
+  }
+
+  private constructor(
+    private readonly db: SqliteDatabase,
+    options: LocalSnapshotOptions,
+  ) {
+    this.evidence = new LruCache(options.evidenceCacheSize ?? DEFAULT_EVIDENCE_CACHE);
+    const rules = db.all<{ id: string; version: number; seq: number; document: string }>('SELECT * FROM rules');
+    this.ruleSet = new Map(rules.map((row) => [row.id, { ...row, document: JSON.parse(row.document) as Rule }]));
+    this.compiled = compile(this.ruleSet);
+    const settings = new Map(db.all<{ name: string; value: string }>('SELECT name, value FROM settings').map((row) => [row.name, JSON.parse(row.value) as unknown]));
+    this.useSettings({
+      settings: (settings.get('settings') as Settings | undefined) ?? NO_SETTINGS.settings,
+      accounts: (settings.get('accounts') as AccountSettings[] | undefined) ?? [],
+      clusters: (settings.get('clusters') as Cluster[] | undefined) ?? [],
+    });
+    this.keyByTag = new Map(db.all<{ tag: string; key: string }>('SELECT tag, key FROM tags').map((row) => [row.tag, row.key]));
+    const cursors = new Map(db.all<{ name: string; value: string }>('SELECT name, value FROM cursors').map((row) => [row.name, row.value]));
+    const syncedAt = cursors.get('syncedAt');
+    this.current = Object.freeze({ rulesSeq: Number(cursors.get('rulesSeq') ?? 0), scansSeq: Number(cursors.get('scansSeq') ?? 0), ...(syncedAt !== undefined && { syncedAt }), stale: false });
+    this.applyTx = db.writer((changes: SnapshotChanges, rules: RuleWrites | undefined): Applied => {
+      if (rules) this.writeRules(rules);
+      const applied = changes.scans ? this.writeScans(changes.scans.scans) : { keys: new Set<string>(), tags: new Map<string, string>() };
+      if (changes.settings) {
+        for (const [name, value] of Object.entries(changes.settings)) this.db.run('INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)', name, JSON.stringify(value));
+      }
+      const next = this.nextState(changes);
+      this.writeCursor('rulesSeq', String(next.rulesSeq));
+      this.writeCursor('scansSeq', String(next.scansSeq));
+      if (next.syncedAt !== undefined) this.writeCursor('syncedAt', next.syncedAt);
+      return applied;
+    });
+  }
+
+  // ---- what admission reads -----------------------------------------------------------------
+
+  rules(): readonly CompiledRule[] {
+    return this.compiled;
+  }
+
+  lookup(ref: ImageReference): SnapshotEntry | undefined {
+    const key = ref.digest ?? this.keyByTag.get(taggedName(ref) ?? '');
+    return key === undefined ? undefined : this.entry(key);
+  }
+
+  account(provider: CloudProvider, account: string): AccountSettings | undefined {
+    return this.accounts.get(`${provider}/${account}`);
+  }
+
+  cluster(name: string): Cluster | undefined {
+    return this.clusters.get(name);
+  }
+
+  settings(): Settings {
+    return this.synced.settings;
+  }
+
+  get state(): SnapshotState {
+    return this.current;
+  }
+
+  // ---- what sync writes ---------------------------------------------------------------------
+
+  /**
+   * Applies one sync step in one transaction. A rule that does not compile fails the whole step
+   * before anything is written: the snapshot stays as it was, and the sync round reports it.
+   */
+  apply(changes: SnapshotChanges): void {
+    const writes = changes.rules && this.ruleWrites(changes.rules.rules);
+    // Compiled once per change: a round without rule changes keeps the compiled rules as they are.
+    const rules = writes && (writes.upserts.length > 0 || writes.deletes.length > 0) ? writes : undefined;
+    const compiled = rules && compile(rules.rules);
+    const applied = this.applyTx(changes, rules);
+    if (rules && compiled) {
+      this.ruleSet = rules.rules;
+      this.compiled = compiled;
+    }
+    if (changes.settings) this.useSettings(changes.settings);
+    for (const key of applied.keys) this.evidence.delete(key);
+    for (const [tag, key] of applied.tags) this.keyByTag.set(tag, key);
+    this.current = this.nextState(changes);
+  }
+
+  /** Set by the syncer: several rounds in a row failed (or one succeeded again). */
+  setStale(stale: boolean): void {
+    if (stale !== this.current.stale) this.current = Object.freeze({ ...this.current, stale });
+  }
+
+  close(): void {
+    this.evidence.clear();
+    this.db.close();
+  }
+
+  // ---- inside ---------------------------------------------------------------------------------
+
+  private entry(key: string): SnapshotEntry | undefined {
+    const cached = this.evidence.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const rows = this.db.all<EvidenceRow>(
+      'SELECT s.scanner, s.scanned_at AS scannedAt, s.received_at AS receivedAt, s.findings FROM scan_keys k JOIN scans s ON s.id = k.scan_id WHERE k.key = ? ORDER BY k.scanner',
+      key,
+    );
+    const entry = rows.length === 0 ? null : entryOf(key, rows);
+    this.evidence.set(key, entry);
+    return entry ?? undefined;
+  }
+
+  private ruleWrites(changes: readonly SyncRule[]): RuleWrites {
+    const rules = new Map(this.ruleSet);
+    const upserts = new Map<string, SnapshotRule>();
+    const deletes = new Set<string>();
+    for (const change of changes) {
+      const known = rules.get(change.id);
+      // A change the snapshot already has (a page fetched twice) changes nothing.
+      if (known && known.seq >= change.seq) continue;
+      if (change.deleted || change.document === undefined) {
+        rules.delete(change.id);
+        upserts.delete(change.id);
+        deletes.add(change.id);
+      } else {
+        const rule = { id: change.id, version: change.version, seq: change.seq, document: change.document };
+        rules.set(change.id, rule);
+        upserts.set(change.id, rule);
+        deletes.delete(change.id);
+      }
+    }
+    return { rules, upserts: [...upserts.values()], deletes: [...deletes] };
+  }
+
+  private writeRules({ upserts, deletes }: RuleWrites): void {
+    for (const id of deletes) this.db.run('DELETE FROM rules WHERE id = ?', id);
+    for (const rule of upserts) {
+      this.db.run('INSERT OR REPLACE INTO rules (id, version, seq, document) VALUES (?, ?, ?, ?)', rule.id, rule.version, rule.seq, JSON.stringify(rule.document));
+    }
+  }
+
+  /**
+   * Each scan as the store took it (planPut decides the same way): it becomes current for the
+   * keys where it is as new or newer than the current scan of its scanner, the scans it
+   * replaces everywhere go, and its tags point at its platform digest unless a newer scan's do.
+   */
+  private writeScans(scans: readonly SyncScan[]): Applied {
+    const keys = new Set<string>();
+    const tags = new Map<string, string>();
+    for (const scan of scans) {
+      const effectiveMs = effectiveMsOf(scan);
+      const heads = new Map<string, Head>();
+      for (const key of scan.keys) {
+        const head = this.db.get<Head>(HEAD, key, scan.scanner);
+        if (head) heads.set(key, head);
+      }
+      // The scan id stands for the report: a scan applied twice is the same report.
+      const plan = planPut(scan.keys, heads, scan.id, effectiveMs);
+      if (plan.kind === 'unchanged') continue;
+      this.db.run(
+        'INSERT OR REPLACE INTO scans (id, scanner, seq, scanned_at, received_at, findings) VALUES (?, ?, ?, ?, ?, ?)',
+        scan.id, scan.scanner, scan.seq, optional(scan.scannedAt), scan.receivedAt, JSON.stringify(scan.findings),
+      );
+      for (const key of plan.keys) {
+        this.db.run('INSERT OR REPLACE INTO scan_keys (key, scanner, scan_id, effective_ms) VALUES (?, ?, ?, ?)', key, scan.scanner, scan.id, effectiveMs);
+        keys.add(key);
+      }
+      for (const old of plan.replaced) this.db.run('DELETE FROM scans WHERE id = ? AND NOT EXISTS (SELECT 1 FROM scan_keys WHERE scan_id = ?)', old, old);
+      const primary = scan.manifestDigest !== undefined && scan.keys.includes(scan.manifestDigest) ? scan.manifestDigest : scan.keys[0];
+      if (primary === undefined) continue;
+      for (const tag of new Set(scan.tags)) {
+        const changed = this.db.run(
+          `INSERT INTO tags (tag, key, effective_ms) VALUES (?, ?, ?)
+           ON CONFLICT (tag) DO UPDATE SET key = excluded.key, effective_ms = excluded.effective_ms WHERE excluded.effective_ms >= tags.effective_ms`,
+          tag, primary, effectiveMs,
+        ).changes;
+        if (changed > 0) tags.set(tag, primary);
+      }
+    }
+    return { keys, tags };
+  }
+
+  private writeCursor(name: string, value: string): void {
+    this.db.run('INSERT OR REPLACE INTO cursors (name, value) VALUES (?, ?)', name, value);
+  }
+
+  private nextState(changes: SnapshotChanges): SnapshotState {
+    const { rulesSeq, scansSeq, syncedAt, stale } = this.current;
+    const at = changes.syncedAt ?? syncedAt;
+    return Object.freeze({
+      rulesSeq: Math.max(rulesSeq, changes.rules?.seq ?? 0),
+      scansSeq: Math.max(scansSeq, changes.scans?.seq ?? 0),
+      ...(at !== undefined && { syncedAt: at }),
+      stale,
+    });
+  }
+
+  private useSettings(synced: SyncSettings): void {
+    this.synced = synced;
+    this.accounts = new Map(synced.accounts.map((account) => [`${account.provider}/${account.account}`, account]));
+    this.clusters = new Map(synced.clusters.map((cluster) => [cluster.name, cluster]));
+  }
+}
+
+/** The enabled rules by name (as the store lists them), each with its id and version. */
+function compile(rules: ReadonlyMap<string, SnapshotRule>): CompiledRule[] {
+  const ordered = [...rules.values()].sort((a, b) => compareText(a.document.name.toLowerCase(), b.document.name.toLowerCase()) || compareText(a.id, b.id));
+  return compileRules(ordered.map(({ id, version, document }) => ({ rule: document, ref: { name: document.name, id, version } })));
+}
+
+/** As the store's image record: scanners in name order, merged; dated by the newest scan. */
+function entryOf(key: string, rows: readonly EvidenceRow[]): SnapshotEntry {
+  const scans = rows.map((row): ImageScan => ({
+    source: { scanner: row.scanner as ScannerKind },
+    digests: [],
+    repoTags: [],
+    repoDigests: [],
+    artifactName: '',
+    findings: JSON.parse(row.findings) as Finding[],
+    warnings: [],
+  }));
+  const times = rows.map((row) => Date.parse(row.scannedAt ?? row.receivedAt)).filter((ms) => !Number.isNaN(ms));
+  return {
+    ...(!key.startsWith('id:') && { digest: key }),
+    evidence: new ImageEvidence(mergeFindings(scans), times.length > 0 ? Math.max(...times) : undefined),
+  };
+}
+
+/** When a scan counts as made, as the store's effectiveMillis: its own time, else when received. */
+function effectiveMsOf(scan: SyncScan): number {
+  const scanned = scan.scannedAt === undefined ? NaN : Date.parse(scan.scannedAt);
+  if (!Number.isNaN(scanned)) return scanned;
+  const received = Date.parse(scan.receivedAt);
+  return Number.isNaN(received) ? 0 : received;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,165 @@
+// One admission request, from the review's JSON to the answer: parse, plan, resolve the images
+// within the deadline, decide with the snapshot's rules and evidence, record the event, answer.
+// Whatever goes wrong, the answer comes within the deadline and the failure mode decides it.
+import type { Logger } from 'pino';
+import { decideAdmission, type FailureMode } from '../admission/decide.js';
+import { allowedAnswer, deniedAnswer, erroredAnswer, pinPatch, type AdmissionReviewResponse } from '../admission/answer.js';
+import { planAdmission } from '../admission/plan.js';
+import { parseAdmissionReview, ReviewError, type AdmissionRequest } from '../admission/review.js';
+import type { AdmissionEvent } from '../events/admission-event.js';
+import { eventId } from '../events/event-id.js';
+import type { ClusterContext } from '../policy/target.js';
+import type { DigestResolver } from '../registry/resolver.js';
+import type { PolicySnapshot } from '../sensor/policy-snapshot.js';
+import { resolveImages } from './image-resolution.js';
+import type { WebhookMetrics } from './metrics.js';
+
+export type Endpoint = 'validate' | 'mutate';
+
+/** Where recorded events go: the durable outbox. Synchronous: the event is safe before the answer leaves. */
+export interface EventRecorder {
+  enqueue(event: AdmissionEvent): void;
+}
+
+export interface AdmissionHandlerOptions {
+  readonly snapshot: PolicySnapshot;
+  readonly recorder: EventRecorder;
+  readonly metrics: WebhookMetrics;
+  readonly logger: Logger;
+  /** Absent: tags are matched only through the tags scans reported (no registry reads). */
+  readonly resolver?: DigestResolver;
+  /** The cluster this webhook guards; its registration brings provider and account. */
+  readonly cluster?: string;
+  readonly failureMode: FailureMode;
+  /** The whole answer's budget, under the webhook configuration's timeoutSeconds. */
+  readonly deadlineMs: number;
+  readonly excludedNamespaces?: readonly string[];
+  readonly now?: () => Date;
+}
+
+export interface HandlerAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Time kept back from the deadline for deciding and answering once the registries are given up on. */
+const ANSWER_RESERVE_MS = 100;
+
+export class AdmissionHandler {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: AdmissionHandlerOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async handle(endpoint: Endpoint, body: unknown): Promise<HandlerAnswer> {
+    const started = performance.now();
+    let request: AdmissionRequest;
+    try {
+      request = parseAdmissionReview(body);
+    } catch (error) {
+      if (!(error instanceof ReviewError)) throw error;
+      this.options.metrics.badReviews.inc();
+      // A request whose uid could be read gets an answer the API server can show; else a 400.
+      if (error.uid !== undefined) return this.answered(endpoint, 'Error', false, started, erroredAnswer(error.uid, 400, error.message));
+      return { status: 400, body: { error: { code: 'invalid_review', message: error.message } } };
+    }
+    try {
+      return await this.decide(endpoint, request, started);
+    } catch (error) {
+      return this.failed(endpoint, request, error as Error, started);
+    }
+  }
+
+  private async decide(endpoint: Endpoint, request: AdmissionRequest, started: number): Promise<HandlerAnswer> {
+    const { snapshot } = this.options;
+    const settings = snapshot.settings();
+    const plan = planAdmission(request, { breakGlass: settings.breakGlass.enabled, ...(this.options.excludedNamespaces && { excludedNamespaces: this.options.excludedNamespaces }) });
+    if (plan.action === 'Skip') return this.answered(endpoint, 'Skipped', request.dryRun, started, allowedAnswer(request.uid));
+
+    const cluster = this.clusterContext();
+    const account = cluster.provider !== undefined && cluster.account !== undefined ? snapshot.account(cluster.provider, cluster.account) : undefined;
+    const timeoutMs = Math.max(1, Math.floor(this.options.deadlineMs - ANSWER_RESERVE_MS - (performance.now() - started)));
+    const images = await resolveImages(
+      plan.images.map((image) => image.reference),
+      {
+        snapshot,
+        ...(this.options.resolver && account?.registryAccess !== false && { resolver: this.options.resolver }),
+        useFindings: account?.securityFindings !== false,
+        timeoutMs,
+      },
+    );
+    if (endpoint === 'mutate') return this.answered(endpoint, 'Pinned', plan.dryRun, started, allowedAnswer(plan.uid, { patch: pinPatch(plan, images) }));
+
+    const now = this.now();
+    const outcome = decideAdmission(plan, images, snapshot.rules(), {
+      cluster,
+      gating: account?.gating !== false,
+      now,
+      eventId: eventId(now),
+      failureMode: this.options.failureMode,
+      recordAllowed: settings.recordAllowed,
+    });
+    if (outcome.record) this.options.recorder.enqueue(outcome.event);
+    return this.answered(endpoint, outcome.decision, plan.dryRun, started, outcome.response);
+  }
+
+  /** A fault of ours (a bug, a broken snapshot): the failure mode answers, and an Error event says what happened. */
+  private failed(endpoint: Endpoint, request: AdmissionRequest, error: Error, started: number): HandlerAnswer {
+    const { failureMode, logger } = this.options;
+    const now = this.now();
+    const id = eventId(now);
+    logger.error({ err: error, uid: request.uid, eventId: id }, 'admission failed; the failure mode decides');
+    const message = `Portcullis could not evaluate this request (event ${id}); failure mode ${failureMode}: ${failureMode === 'open' ? 'allowed' : 'denied'}`;
+    try {
+      this.options.recorder.enqueue(errorEvent(request, id, now, message, this.clusterContext()));
+    } catch (recordError) {
+      logger.error({ err: recordError, eventId: id }, 'the error event could not be recorded');
+    }
+    const answer = failureMode === 'open' ? allowedAnswer(request.uid, { warnings: [message.slice(0, 120)] }) : deniedAnswer(request.uid, message);
+    return this.answered(endpoint, 'Error', request.dryRun, started, answer);
+  }
+
+  private answered(endpoint: Endpoint, decision: string, dryRun: boolean, started: number, body: AdmissionReviewResponse): HandlerAnswer {
+    const { metrics } = this.options;
+    metrics.decisions.inc({ endpoint, decision, dry_run: String(dryRun) });
+    metrics.duration.observe({ endpoint }, (performance.now() - started) / 1000);
+    return { status: 200, body };
+  }
+
+  private clusterContext(): ClusterContext {
+    const name = this.options.cluster;
+    if (name === undefined) return {};
+    const registered = this.options.snapshot.cluster(name);
+    return {
+      name,
+      ...(registered?.provider !== undefined && { provider: registered.provider }),
+      ...(registered?.account !== undefined && { account: registered.account }),
+    };
+  }
+}
+
+function errorEvent(request: AdmissionRequest, id: string, time: Date, message: string, cluster: ClusterContext): AdmissionEvent {
+  const object = (request.object ?? {}) as { metadata?: { name?: unknown; namespace?: unknown } };
+  const name = typeof object.metadata?.name === 'string' ? object.metadata.name : (request.name ?? '');
+  return {
+    id,
+    time: time.toISOString(),
+    ...(cluster.name !== undefined && { cluster: cluster.name }),
+    ...(cluster.account !== undefined && { account: cluster.account }),
+    ...(cluster.provider !== undefined && { provider: cluster.provider }),
+    namespace: request.namespace ?? (typeof object.metadata?.namespace === 'string' ? object.metadata.namespace : ''),
+    kind: request.kind.kind,
+    name,
+    workload: name,
+    operation: request.operation,
+    ...(request.userInfo.username !== undefined && { user: request.userInfo.username }),
+    dryRun: request.dryRun,
+    decision: 'Error',
+    message,
+    images: [],
+    rules: [],
+    source: 'webhook',
+    requestUid: request.uid,
+  };
+}

@@ -1,0 +1,48 @@
+// From the images a request names to the images the engine evaluates: each tag resolved to its
+// digest at the registry (within the request's deadline), then its evidence found in the
+// snapshot by that digest. What could not be resolved in time is Unresolved, never guessed.
+import { tryParseImageReference, type ImageReference } from '../images/reference.js';
+import type { TargetImage } from '../policy/target.js';
+import type { DigestResolver } from '../registry/resolver.js';
+import type { PolicySnapshot } from '../sensor/policy-snapshot.js';
+
+export interface ResolutionContext {
+  readonly snapshot: PolicySnapshot;
+  /** Absent, or the account's registry access off: tags are matched through the scans' own tags. */
+  readonly resolver?: DigestResolver;
+  /** The account's security findings off: its images count as not scanned. */
+  readonly useFindings: boolean;
+  /** How long a registry may take, from now: the request's budget left. Only a cache miss waits. */
+  readonly timeoutMs: number;
+}
+
+export async function resolveImages(references: readonly string[], context: ResolutionContext): Promise<TargetImage[]> {
+  return Promise.all(references.map((reference) => resolveImage(reference, context)));
+}
+
+async function resolveImage(reference: string, context: ResolutionContext): Promise<TargetImage> {
+  const parsed = tryParseImageReference(reference);
+  // Not a reference any runtime can pull: nothing to find it by.
+  if (!parsed) return { reference, status: 'Unsupported' };
+  if (parsed.digest !== undefined || !context.resolver) return fromSnapshot(reference, parsed, context, parsed.digest);
+
+  const resolution = await context.resolver.resolve(parsed, { timeoutMs: context.timeoutMs });
+  if (resolution.status === 'Unresolved') return { reference, parsed, status: 'Unresolved' };
+  // Findings of the platform manifest, else of the index (a multi-arch report names both).
+  const candidates = [resolution.platformDigest, resolution.digest, resolution.indexDigest].filter((d): d is string => d !== undefined);
+  const decidedBy = resolution.platformDigest ?? resolution.digest;
+  for (const digest of new Set(candidates)) {
+    const image = fromSnapshot(reference, parsed, context, digest);
+    if (image.status === 'Scanned') return { ...image, digest: decidedBy };
+  }
+  return { reference, parsed, digest: decidedBy, status: 'NotScanned' };
+}
+
+function fromSnapshot(reference: string, parsed: ImageReference, context: ResolutionContext, digest: string | undefined): TargetImage {
+  const ref = digest === undefined ? parsed : { ...parsed, digest };
+  const entry = context.snapshot.lookup(ref);
+  const found = entry?.digest ?? digest;
+  const base = { reference, parsed, ...(found !== undefined && { digest: found }) };
+  if (!entry?.evidence || !context.useFindings) return { ...base, status: 'NotScanned' };
+  return { ...base, status: 'Scanned', evidence: entry.evidence };
+}

@@ -1,0 +1,58 @@
+// What the webhook counts for Prometheus: decisions, how long answers take, how digests were
+// found, and what could not be resolved. Its own registry: a webhook and a control plane in one
+// process (serve) each scrape their own.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ResolverHooks } from '../registry/resolver.js';
+
+export class WebhookMetrics {
+  readonly registry = new Registry();
+  readonly decisions = new Counter({
+    name: 'portcullis_admission_decisions_total',
+    help: 'Admission requests answered, by endpoint and decision (Skipped: not evaluated, e.g. not pod-bearing).',
+    labelNames: ['endpoint', 'decision', 'dry_run'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'portcullis_admission_duration_seconds',
+    help: 'Time from a review received to its answer sent, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+  readonly badReviews = new Counter({ name: 'portcullis_admission_bad_reviews_total', help: 'Reviews refused with 400 (malformed, not v1).', registers: [this.registry] });
+  readonly digestLookups = new Counter({
+    name: 'portcullis_digest_resolutions_total',
+    help: 'Tag resolutions by where the digest came from: pinned, cache (hit), joined (a lookup in flight), lookup (a registry request).',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly digestFailures = new Counter({
+    name: 'portcullis_digest_resolution_failures_total',
+    help: 'Registry lookups that did not resolve, by reason (unreachable, timeout, unauthorized, …).',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly registryLatency = new Histogram({
+    name: 'portcullis_registry_lookup_seconds',
+    help: 'Registry lookups, by outcome.',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [this.registry],
+  });
+  readonly outboxPending = new Gauge({ name: 'portcullis_outbox_pending_events', help: 'Admission events recorded and not yet delivered to the control plane.', registers: [this.registry] });
+  readonly snapshotStale = new Gauge({ name: 'portcullis_snapshot_stale', help: '1 while the webhook decides from its last-known-good snapshot because syncing fails.', registers: [this.registry] });
+
+  constructor(collectProcess = false) {
+    if (collectProcess) collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_webhook_' });
+  }
+
+  resolverHooks(): ResolverHooks {
+    return {
+      onResolve: (source) => this.digestLookups.inc({ source }),
+      onLookup: (outcome, durationMs) => {
+        this.registryLatency.observe({ outcome: outcome === 'Resolved' ? 'resolved' : 'failed' }, durationMs / 1000);
+        if (outcome !== 'Resolved') this.digestFailures.inc({ code: outcome });
+      },
+    };
+  }
+}

@@ -1,0 +1,136 @@
+// The webhook's HTTPS server: POST /validate and /mutate (AdmissionReview v1), /healthz, /readyz
+// and /metrics. Plain node:https rather than a framework: this is the hot path in front of every
+// deployment, and it has five routes. TLS material is swapped in place when it changes.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { PolicySnapshot } from '../sensor/policy-snapshot.js';
+import type { AdmissionHandler, Endpoint } from './admission-handler.js';
+import type { WebhookMetrics } from './metrics.js';
+import type { TlsMaterial } from './tls.js';
+
+/** The API server sends at most 3 MiB objects; a review holds the object and the old one. */
+export const REVIEW_BODY_LIMIT = 8 * 1024 * 1024;
+
+export interface WebhookServerOptions {
+  readonly handler: AdmissionHandler;
+  readonly snapshot: PolicySnapshot;
+  readonly metrics: WebhookMetrics;
+  readonly tls: TlsMaterial;
+  readonly logger: Logger;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RunningWebhook {
+  readonly url: string;
+  readonly server: Server;
+  /** Swaps the certificate for new connections; open ones keep theirs. */
+  setTls(tls: TlsMaterial): void;
+  /** Stops accepting, answers the reviews in flight, then closes. */
+  close(): Promise<void>;
+}
+
+const ENDPOINTS: Readonly<Record<string, Endpoint>> = { '/validate': 'validate', '/mutate': 'mutate' };
+
+export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningWebhook> {
+  const { handler, snapshot, metrics, logger } = options;
+  const server = createServer({ cert: options.tls.cert, key: options.tls.key, keepAliveTimeout: 65_000 }, (request, response) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const endpoint = ENDPOINTS[path];
+    if (endpoint !== undefined) {
+      if (request.method !== 'POST') return send(response, 405, { error: { code: 'method_not_allowed', message: `${path} takes POST` } });
+      return void review(request, response, endpoint);
+    }
+    if (request.method !== 'GET') return send(response, 405, { error: { code: 'method_not_allowed', message: `${path} takes GET` } });
+    if (path === '/healthz') return send(response, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      // Ready once there is something to decide by: a completed sync, or a last-known-good snapshot.
+      const state = snapshot.state;
+      return state.syncedAt !== undefined ? send(response, 200, { status: 'ready', stale: state.stale }) : send(response, 503, { status: 'not synced yet' });
+    }
+    if (path === '/metrics') {
+      metrics.snapshotStale.set(snapshot.state.stale ? 1 : 0);
+      void metrics.registry.metrics().then((text) => {
+        response.writeHead(200, { 'content-type': metrics.registry.contentType });
+        response.end(text);
+      });
+      return;
+    }
+    send(response, 404, { error: { code: 'not_found', message: `No route ${request.method} ${path}: the webhook serves POST /validate, POST /mutate, GET /healthz, /readyz, /metrics.` } });
+  });
+
+  async function review(request: IncomingMessage, response: ServerResponse, endpoint: Endpoint): Promise<void> {
+    const type = request.headers['content-type'] ?? '';
+    if (!/^application\/json\b/i.test(type)) return send(response, 415, { error: { code: 'unsupported_media_type', message: `Content-Type '${type}': send the AdmissionReview as application/json` } });
+    let text: string;
+    try {
+      text = await readBody(request, REVIEW_BODY_LIMIT);
+    } catch (error) {
+      return send(response, 413, { error: { code: 'payload_too_large', message: (error as Error).message } });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      return send(response, 400, { error: { code: 'invalid_review', message: `The body is not valid JSON: ${(error as Error).message}` } });
+    }
+    try {
+      const answer = await handler.handle(endpoint, body);
+      send(response, answer.status, answer.body);
+    } catch (error) {
+      logger.error({ err: error }, 'review failed');
+      send(response, 500, { error: { code: 'internal', message: 'The webhook failed; see its log.' } });
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `https://${host}:${address.port}`,
+    server,
+    setTls: (tls) => server.setSecureContext({ cert: tls.cert, key: tls.key }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      request.resume();
+      return reject(new Error(`The review is larger than the limit of ${limit} bytes.`));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.destroy();
+        reject(new Error(`The review is larger than the limit of ${limit} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}

@@ -1,0 +1,124 @@
+// The webhook's serving certificate: the operator's files (`--tls-cert/--tls-key`, reloaded when
+// they change, as cert-manager and the kubelet rotate them), or without them a CA and a serving
+// certificate Portcullis makes once in its data directory, whose CA bundle goes into the
+// ValidatingWebhookConfiguration.
+import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+// @peculiar/x509 builds on tsyringe, which needs the Reflect metadata API loaded first.
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as never);
+
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export interface TlsMaterial {
+  readonly cert: string;
+  readonly key: string;
+}
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY_MS = 86_400_000;
+
+export interface SelfSigned extends TlsFiles {
+  /** The CA's certificate (PEM): what the webhook configuration's caBundle holds, base64-encoded. */
+  readonly caPem: string;
+  /** Whether it was made now (false: found in the data directory). */
+  readonly created: boolean;
+}
+
+/**
+ * The self-signed pair in `<dataDir>/tls`, made on first use for the given host names (and
+ * 127.0.0.1, localhost). A CA signs the serving certificate, so the serving one can be renewed
+ * without changing the bundle clusters trust. Valid 10 years (CA) and 2 years (serving).
+ */
+export async function ensureSelfSigned(dataDir: string, hosts: readonly string[], now: Date = new Date()): Promise<SelfSigned> {
+  const dir = join(dataDir, 'tls');
+  const files = { certFile: join(dir, 'webhook.crt'), keyFile: join(dir, 'webhook.key'), caFile: join(dir, 'ca.crt') };
+  if (existsSync(files.certFile) && existsSync(files.keyFile) && existsSync(files.caFile)) {
+    return { certFile: files.certFile, keyFile: files.keyFile, caPem: readFileSync(files.caFile, 'utf8'), created: false };
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: 'CN=Portcullis webhook CA',
+    notBefore: new Date(now.getTime() - DAY_MS),
+    notAfter: new Date(now.getTime() + 3650 * DAY_MS),
+    keys: caKeys as never,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey as never),
+    ],
+  });
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const names = [...new Set(['localhost', ...hosts])];
+  const serving = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: `CN=${names[1] ?? names[0]}`,
+    issuer: ca.subject,
+    notBefore: new Date(now.getTime() - DAY_MS),
+    notAfter: new Date(now.getTime() + 730 * DAY_MS),
+    signingKey: caKeys.privateKey as never,
+    publicKey: keys.publicKey as never,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([...names.map((value) => ({ type: 'dns' as const, value })), { type: 'ip', value: '127.0.0.1' }]),
+    ],
+  });
+  const key = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+  const caPem = ca.toString('pem');
+  writeFileSync(files.keyFile, `-----BEGIN PRIVATE KEY-----\n${key.replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`, { mode: 0o600 });
+  // The serving certificate with its CA: clients that are given only the leaf can still build the chain.
+  writeFileSync(files.certFile, `${serving.toString('pem')}\n${caPem}\n`);
+  writeFileSync(files.caFile, `${caPem}\n`);
+  return { certFile: files.certFile, keyFile: files.keyFile, caPem, created: true };
+}
+
+/** Reads a certificate and its key, checking that they belong together. */
+export function readTls(files: TlsFiles): TlsMaterial {
+  const cert = readFileSync(files.certFile, 'utf8');
+  const key = readFileSync(files.keyFile, 'utf8');
+  const leaf = new X509Certificate(cert);
+  if (!leaf.checkPrivateKey(createPrivateKey(key))) throw new Error(`${files.keyFile} is not the key of the certificate in ${files.certFile}`);
+  return { cert, key };
+}
+
+/**
+ * Calls `onChange` with the new material when either file changes (polling: works on the
+ * symlink swaps the kubelet makes for mounted Secrets, where inotify watches go stale). A pair
+ * caught half-written (key and certificate do not match yet) is skipped until the next change.
+ */
+export function watchTls(files: TlsFiles, onChange: (material: TlsMaterial) => void, onError: (error: Error) => void, intervalMs = 2000): () => void {
+  const listener = (current: { mtimeMs: number }, previous: { mtimeMs: number }): void => {
+    if (current.mtimeMs === previous.mtimeMs) return;
+    try {
+      onChange(readTls(files));
+    } catch (error) {
+      onError(error as Error);
+    }
+  };
+  watchFile(files.certFile, { interval: intervalMs, persistent: false }, listener);
+  watchFile(files.keyFile, { interval: intervalMs, persistent: false }, listener);
+  return () => {
+    unwatchFile(files.certFile, listener);
+    unwatchFile(files.keyFile, listener);
+  };
+}
+
+function serial(): string {
+  // Positive (high bit clear), 16 bytes, as RFC 5280 asks.
+  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  return Buffer.from(bytes).toString('hex');
+}
+

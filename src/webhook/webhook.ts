@@ -1,0 +1,153 @@
+// The admission webhook assembled: its snapshot of rules and findings (synced from the control
+// plane, kept on disk), its outbox of events, the digest resolver, TLS, the handler and the
+// HTTPS server. `portcullis webhook` (sensor mode) and `portcullis serve` (all-in-one) start it
+// with different sources and sinks; the admission path is the same.
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { FailureMode } from '../admission/decide.js';
+import type { RegistryCredentials } from '../registry/hosts.js';
+import { OciClient } from '../registry/oci-client.js';
+import { DigestResolver } from '../registry/resolver.js';
+import { LocalSnapshot, SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
+import { OUTBOX_FILE, Outbox, type EventSink } from '../sensor/outbox.js';
+import { Syncer, type SyncSource } from '../sensor/sync.js';
+import { AdmissionHandler } from './admission-handler.js';
+import { WebhookMetrics } from './metrics.js';
+import { startWebhookServer } from './server.js';
+import { ensureSelfSigned, readTls, watchTls, type TlsFiles } from './tls.js';
+
+export interface RegistryOptions {
+  /** false: no registry reads; tags are matched through the tags scan reports name. */
+  readonly resolve: boolean;
+  readonly credentials?: RegistryCredentials;
+  readonly insecure?: readonly string[];
+  readonly platform?: string;
+  readonly ttlMs?: number;
+}
+
+export interface WebhookOptions {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly source: SyncSource;
+  readonly sink: EventSink;
+  readonly cluster?: string;
+  readonly failureMode: FailureMode;
+  readonly deadlineMs: number;
+  /** Operator's certificate files, reloaded on change; absent: a self-signed pair in the data directory. */
+  readonly tls?: TlsFiles;
+  /** DNS names for the self-signed certificate (the Service's names). */
+  readonly tlsHosts?: readonly string[];
+  readonly registry: RegistryOptions;
+  readonly excludedNamespaces?: readonly string[];
+  readonly logger: Logger;
+  readonly syncIntervalMs?: number;
+  /** Collect process metrics in the webhook's registry (sensor mode: the process is the webhook's). */
+  readonly processMetrics?: boolean;
+}
+
+export interface RunningWebhookService {
+  readonly url: string;
+  /** PEM of the self-signed CA, when the webhook made its own certificate. */
+  readonly caPem?: string;
+  readonly snapshot: LocalSnapshot;
+  readonly syncer: Syncer;
+  readonly outbox: Outbox;
+  readonly metrics: WebhookMetrics;
+  /** Stops taking reviews, answers those in flight, delivers what the outbox can, closes. */
+  close(): Promise<void>;
+}
+
+/** How long close() waits for the outbox to deliver before leaving the rest for the next start. */
+const CLOSE_FLUSH_MS = 5_000;
+
+export async function startWebhook(options: WebhookOptions): Promise<RunningWebhookService> {
+  const { logger } = options;
+  const log = logger.child({ component: 'webhook' });
+  const metrics = new WebhookMetrics(options.processMetrics ?? false);
+  const snapshot = LocalSnapshot.open(join(options.dataDir, SNAPSHOT_FILE));
+  // NORMAL: an enqueued event survives the process dying at any moment; an fsync per admission
+  // (FULL) would put a disk flush in front of every deployment.
+  const outbox = Outbox.open(join(options.dataDir, OUTBOX_FILE), { sink: options.sink, logger: log, synchronous: 'NORMAL' });
+  const syncer = new Syncer({ source: options.source, snapshot, logger: log, ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }) });
+  const closers: (() => unknown)[] = [];
+  try {
+    syncer.start();
+    closers.push(() => syncer.stop());
+    outbox.start();
+    closers.push(() => outbox.close());
+    const resolver = options.registry.resolve
+      ? new DigestResolver({
+          lookup: new OciClient({
+            ...(options.registry.credentials && { credentials: options.registry.credentials }),
+            ...(options.registry.insecure && { insecure: options.registry.insecure }),
+            ...(options.registry.platform && { platform: options.registry.platform }),
+          }),
+          ...(options.registry.ttlMs !== undefined && { ttlMs: options.registry.ttlMs }),
+          hooks: metrics.resolverHooks(),
+        })
+      : undefined;
+    let files: TlsFiles;
+    let caPem: string | undefined;
+    if (options.tls) files = options.tls;
+    else {
+      const made = await ensureSelfSigned(options.dataDir, options.tlsHosts ?? []);
+      files = made;
+      caPem = made.caPem;
+    }
+    const handler = new AdmissionHandler({
+      snapshot,
+      recorder: outbox,
+      metrics,
+      logger: log,
+      ...(resolver && { resolver }),
+      ...(options.cluster !== undefined && { cluster: options.cluster }),
+      failureMode: options.failureMode,
+      deadlineMs: options.deadlineMs,
+      ...(options.excludedNamespaces && { excludedNamespaces: options.excludedNamespaces }),
+    });
+    const server = await startWebhookServer({ handler, snapshot, metrics, tls: readTls(files), logger: log, host: options.host, port: options.port });
+    closers.push(() => server.close());
+    if (options.tls) {
+      closers.push(
+        watchTls(
+          files,
+          (material) => {
+            server.setTls(material);
+            log.info({ cert: files.certFile }, 'TLS certificate reloaded');
+          },
+          (error) => log.warn({ err: error }, 'TLS files changed but could not be loaded; keeping the current certificate'),
+        ),
+      );
+    }
+    const pendingTimer = setInterval(() => metrics.outboxPending.set(outbox.pending()), 5_000);
+    pendingTimer.unref();
+    closers.push(() => clearInterval(pendingTimer));
+    log.info({ url: server.url, cluster: options.cluster, failureMode: options.failureMode, deadlineMs: options.deadlineMs }, 'webhook listening');
+    return {
+      url: server.url,
+      ...(caPem !== undefined && { caPem }),
+      snapshot,
+      syncer,
+      outbox,
+      metrics,
+      close: async () => {
+        await server.close();
+        await syncer.stop();
+        const flushed = outbox.flush().then(
+          () => true,
+          () => false,
+        );
+        const delivered = await Promise.race([flushed, delay(CLOSE_FLUSH_MS, false, { ref: false })]);
+        if (!delivered) log.warn({ pending: outbox.pending() }, 'events left in the outbox for the next start');
+        await outbox.close();
+        snapshot.close();
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await close();
+    snapshot.close();
+    throw error;
+  }
+}
