@@ -50,6 +50,7 @@ const EventImageSchema = z.strictObject({
   scanStatus: z.enum(SCAN_STATUSES),
   counts: SeverityCountsSchema,
   violations: z.array(EventViolationSchema),
+  matched: z.array(z.string()).describe('Every vulnerability id a violation of this image matched, each once (violations keep only their worst findings in full).'),
 });
 
 const { scope, conditions } = RuleDocumentSchema.shape;
@@ -143,7 +144,7 @@ export function eventSummary(event: AdmissionEvent): EventSummary {
   const { images, rules, ...core } = event;
   return {
     ...writable(core),
-    images: images.map(({ violations, ...image }) => ({ ...image, violations: violations.length })),
+    images: images.map(({ violations, matched: _matched, ...image }) => ({ ...image, violations: violations.length })),
     rules: rules.map((rule) => rule.name),
   };
 }

@@ -36,6 +36,7 @@ function anEvent(time: string, overrides: Partial<AdmissionEvent> = {}): Admissi
         digest: DIGEST,
         scanStatus: 'Scanned',
         counts: COUNTS,
+        matched: ['CVE-2024-0001'],
         violations: [
           {
             rule: 'deny-critical',
@@ -75,7 +76,7 @@ function allowed(time: string, overrides: Partial<AdmissionEvent> = {}): Admissi
   return anEvent(time, {
     decision: 'Allowed',
     message: 'Allowed',
-    images: [{ reference: 'ghcr.io/org/api:2.0', scanStatus: 'NotScanned', counts: { ...COUNTS, Critical: 0 }, violations: [] }],
+    images: [{ reference: 'ghcr.io/org/api:2.0', scanStatus: 'NotScanned', counts: { ...COUNTS, Critical: 0 }, violations: [], matched: [] }],
     rules: [],
     ...overrides,
   });
@@ -153,6 +154,7 @@ describe('listing events', () => {
           reference: 'ghcr.io/org/api:2.0',
           scanStatus: 'Scanned',
           counts: COUNTS,
+          matched: ['GHSA-xxxx-yyyy-zzzz'],
           violations: [{ rule: 'Audit-All', action: 'Audit', enforced: true, reason: 'Findings', detail: '1 finding', findingCount: 1, findings: [{ id: 'GHSA-xxxx-yyyy-zzzz', severity: 'High', package: 'lodash', version: '4.0.0' }] }],
         },
       ],

@@ -42,6 +42,11 @@ export interface EventImage {
   readonly scanStatus: ScanStatus;
   readonly counts: SeverityCounts;
   readonly violations: readonly EventViolation[];
+  /**
+   * Every vulnerability id a violation of this image matched, each once: what the CVE filter
+   * finds the event by. (Each violation keeps only its worst findings in full.)
+   */
+  readonly matched: readonly string[];
 }
 
 /** The rule as it was applied: the "rule configuration snapshot" of Admission Monitoring. */

@@ -5,11 +5,16 @@ import { describeRule } from '../policy/describe.js';
 import type { Evaluation, Violation } from '../policy/evaluate.js';
 import { NO_COUNTS } from '../policy/evidence.js';
 import { isActive } from '../policy/exemptions.js';
+import type { Rule } from '../policy/rule.js';
 import type { EvaluationTarget } from '../policy/target.js';
 import type { AdmissionEvent, EventDecision, EventFinding, EventViolation, Operation, RuleSnapshot } from './admission-event.js';
 
-/** Each violation keeps its worst findings in full; findingCount says how many matched. */
-export const EVENT_FINDINGS_PER_VIOLATION = 100;
+/**
+ * Each violation keeps its worst findings in full (what a person reads first); findingCount says
+ * how many matched, and the image's `matched` names them all. An event of a policy of a thousand
+ * rules stays tens of kilobytes, not megabytes, on the admission path.
+ */
+export const EVENT_FINDINGS_PER_VIOLATION = 5;
 
 export interface EventContext {
   readonly id: string;
@@ -52,13 +57,19 @@ export function buildAdmissionEvent(
       ...(image.digest !== undefined && { digest: image.digest }),
       scanStatus: image.status,
       counts: image.evidence?.counts ?? NO_COUNTS,
-      violations: evaluation.violations.filter((v) => v.image === image.reference).map(eventViolation),
+      ...imageViolations(evaluation.violations.filter((v) => v.image === image.reference)),
     })),
     rules: ruleSnapshots(evaluation, rules, context.time.getTime()),
     source: context.source,
     ...(context.requestUid !== undefined && { requestUid: context.requestUid }),
     ...(context.breakGlass !== undefined && { breakGlass: context.breakGlass }),
   };
+}
+
+function imageViolations(violations: readonly Violation[]): { violations: EventViolation[]; matched: string[] } {
+  const matched = new Set<string>();
+  for (const violation of violations) for (const finding of violation.findings) matched.add(finding.id);
+  return { violations: violations.map(eventViolation), matched: [...matched] };
 }
 
 function eventViolation(violation: Violation): EventViolation {
@@ -100,7 +111,7 @@ function ruleSnapshots(evaluation: Evaluation, rules: readonly CompiledRule[], a
         ...(ref.id !== undefined && { id: ref.id }),
         ...(ref.version !== undefined && { version: ref.version }),
         action: rule.action,
-        description: describeRule(rule),
+        description: describedRule(rule),
         scope: rule.scope,
         conditions: rule.conditions,
         unscanned: rule.unscanned,
@@ -113,4 +124,13 @@ function ruleSnapshots(evaluation: Evaluation, rules: readonly CompiledRule[], a
         }),
       };
     });
+}
+
+const descriptions = new WeakMap<Rule, string>();
+
+/** A rule's plain words, once per rule document: rules change rarely, admissions happen often. */
+function describedRule(rule: Rule): string {
+  let description = descriptions.get(rule);
+  if (description === undefined) descriptions.set(rule, (description = describeRule(rule)));
+  return description;
 }

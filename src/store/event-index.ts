@@ -10,7 +10,7 @@ export interface EventIndex {
   readonly rules: readonly string[];
   /** Every image reference as written, and every digest. */
   readonly images: readonly string[];
-  /** Every matched finding id of every violation, upper-cased. */
+  /** Every matched finding id of every image (and of every violation), upper-cased. */
   readonly cves: readonly string[];
 }
 
@@ -40,6 +40,7 @@ export function indexEvent(event: AdmissionEvent, path: string): EventIndex {
       rules.add(ruleFilterKey(violation.rule));
       for (const finding of violation.findings) cves.add(cveFilterKey(finding.id));
     }
+    for (const id of image.matched) cves.add(cveFilterKey(id));
   }
   return { timeMs: millisOf(event.time, `${path}.time`), rules: [...rules], images: [...images], cves: [...cves] };
 }

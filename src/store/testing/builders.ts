@@ -93,6 +93,7 @@ export function anEvent(sketch: EventSketch): AdmissionEvent {
       ...(image.digest !== undefined && { digest: image.digest }),
       scanStatus: 'Scanned',
       counts: { ...NO_COUNTS, High: 1 },
+      matched: [...new Set((image.violations ?? []).flatMap((violation) => violation.cves))],
       violations: (image.violations ?? []).map((violation): EventViolation => ({
         rule: violation.rule,
         action: 'Deny',
