@@ -67,6 +67,11 @@ export class AdmissionHandler {
     try {
       return await this.decide(endpoint, request, started);
     } catch (error) {
+      // A malformed object (planning names the field) is the request's fault, not ours: 400 with the reason.
+      if (error instanceof ReviewError && error.uid !== undefined) {
+        this.options.metrics.badReviews.inc();
+        return this.answered(endpoint, 'Error', request.dryRun, started, erroredAnswer(error.uid, 400, error.message));
+      }
       return this.failed(endpoint, request, error as Error, started);
     }
   }

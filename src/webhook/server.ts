@@ -43,7 +43,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       if (request.method !== 'POST') return send(response, 405, { error: { code: 'method_not_allowed', message: `${path} takes POST` } });
       return void review(request, response, endpoint);
     }
-    if (request.method !== 'GET') return send(response, 405, { error: { code: 'method_not_allowed', message: `${path} takes GET` } });
+    if (request.method !== 'GET' && GET_PATHS.has(path)) return send(response, 405, { error: { code: 'method_not_allowed', message: `${path} takes GET` } });
+    if (request.method !== 'GET') return notFound(response, request.method, path);
     if (path === '/healthz') return send(response, 200, { status: 'ok' });
     if (path === '/readyz') {
       // Ready once there is something to decide by: a completed sync, or a last-known-good snapshot.
@@ -58,7 +59,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       });
       return;
     }
-    send(response, 404, { error: { code: 'not_found', message: `No route ${request.method} ${path}: the webhook serves POST /validate, POST /mutate, GET /healthz, /readyz, /metrics.` } });
+    notFound(response, request.method, path);
   });
 
   async function review(request: IncomingMessage, response: ServerResponse, endpoint: Endpoint): Promise<void> {
@@ -106,6 +107,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   };
 }
 
+const GET_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
+function notFound(response: ServerResponse, method: string | undefined, path: string): void {
+  send(response, 404, { error: { code: 'not_found', message: `No route ${method} ${path}: the webhook serves POST /validate, POST /mutate, GET /healthz, /readyz, /metrics.` } });
+}
+
 function send(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -122,9 +129,12 @@ function readBody(request: IncomingMessage, limit: number): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
+      if (size > limit) return;
       size += chunk.length;
       if (size > limit) {
-        request.destroy();
+        // Read on and drop the rest (as for a declared length): destroying the socket would
+        // reset the connection before the client could read the 413.
+        chunks.length = 0;
         reject(new Error(`The review is larger than the limit of ${limit} bytes.`));
         return;
       }

@@ -72,6 +72,9 @@ export async function ensureSelfSigned(dataDir: string, hosts: readonly string[]
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      // Which CA key signed it (RFC 5280 asks for it): every installation's CA has the same name,
+      // and a client trusting several (a caBundle during a rotation) finds the right one by it.
+      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey as never),
       new x509.SubjectAlternativeNameExtension([...names.map((value) => ({ type: 'dns' as const, value })), { type: 'ip', value: '127.0.0.1' }]),
     ],
   });

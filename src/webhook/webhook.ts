@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { FailureMode } from '../admission/decide.js';
 import type { RegistryCredentials } from '../registry/hosts.js';
-import { OciClient } from '../registry/oci-client.js';
+import { OciClient, type ManifestLookup } from '../registry/oci-client.js';
 import { DigestResolver } from '../registry/resolver.js';
 import { LocalSnapshot, SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
 import { OUTBOX_FILE, Outbox, type EventSink } from '../sensor/outbox.js';
@@ -24,6 +24,8 @@ export interface RegistryOptions {
   readonly insecure?: readonly string[];
   readonly platform?: string;
   readonly ttlMs?: number;
+  /** Instead of the OCI client: another way to ask registries (a benchmark's, a test's). */
+  readonly lookup?: ManifestLookup;
 }
 
 export interface WebhookOptions {
@@ -79,11 +81,13 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     closers.push(() => outbox.close());
     const resolver = options.registry.resolve
       ? new DigestResolver({
-          lookup: new OciClient({
-            ...(options.registry.credentials && { credentials: options.registry.credentials }),
-            ...(options.registry.insecure && { insecure: options.registry.insecure }),
-            ...(options.registry.platform && { platform: options.registry.platform }),
-          }),
+          lookup:
+            options.registry.lookup ??
+            new OciClient({
+              ...(options.registry.credentials && { credentials: options.registry.credentials }),
+              ...(options.registry.insecure && { insecure: options.registry.insecure }),
+              ...(options.registry.platform && { platform: options.registry.platform }),
+            }),
           ...(options.registry.ttlMs !== undefined && { ttlMs: options.registry.ttlMs }),
           hooks: metrics.resolverHooks(),
         })
