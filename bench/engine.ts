@@ -3,13 +3,13 @@
 //   npm run bench:engine [-- --rules 1000 --images 5 --findings 500 --seconds 5]
 import { parseArgs } from 'node:util';
 import type { Finding } from '../src/findings/model.js';
-import { SEVERITIES, type Severity } from '../src/findings/severity.js';
 import { parseImageReference } from '../src/images/reference.js';
 import { compileRules } from '../src/policy/compile.js';
 import { evaluate } from '../src/policy/evaluate.js';
 import { ImageEvidence } from '../src/policy/evidence.js';
 import type { Rule } from '../src/policy/rule.js';
 import type { EvaluationTarget } from '../src/policy/target.js';
+import { seededRandom, syntheticFindings, syntheticRules } from './synthetic.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,55 +24,9 @@ const imageCount = Number(values.images);
 const findingCount = Number(values.findings);
 const seconds = Number(values.seconds);
 
-// A deterministic pseudo-random sequence, so runs are comparable.
-let seed = 42;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
-
-function findings(image: number): Finding[] {
-  return Array.from({ length: findingCount }, (_, i) => ({
-    id: `CVE-20${10 + (i % 15)}-${image}${String(i).padStart(5, '0')}`,
-    aliases: i % 7 === 0 ? [`GHSA-${image}-${i}`] : [],
-    severity: pick(SEVERITIES),
-    cvss: { score: Math.round(random() * 100) / 10 },
-    package: { name: `pkg-${i % 120}`, version: `1.${i % 10}.0`, type: 'deb' },
-    fixAvailable: i % 3 !== 0,
-    ...(i % 3 !== 0 && { fixedVersion: `1.${i % 10}.1` }),
-  }));
-}
-
-const namespaces = ['prod-', 'prod-payments', 'staging', 'dev-', 'payments', 'team-a'];
-function rules(): Rule[] {
-  return Array.from({ length: ruleCount }, (_, i): Rule => {
-    const severities = SEVERITIES.filter(() => random() < 0.4) as Severity[];
-    return {
-      apiVersion: 'portcullis.dev/v1',
-      kind: 'Rule',
-      name: `rule-${i}`,
-      action: i % 4 === 0 ? 'Deny' : 'Audit',
-      enabled: true,
-      timeZone: i % 2 === 0 ? 'UTC' : 'Europe/Berlin',
-      scope: {
-        resources: [
-          { kind: 'Namespace', criterion: pick(['Equals', 'StartsWith', 'Contains', 'NotEquals'] as const), value: pick(namespaces) },
-          ...(i % 5 === 0 ? [{ kind: 'LabelSelector' as const, criterion: 'Equals' as const, value: 'env=prod' }] : []),
-          ...(i % 9 === 0 ? [{ kind: 'Image' as const, criterion: 'StartsWith' as const, value: 'registry.example.com/' }] : []),
-        ],
-      },
-      conditions: {
-        ...(severities.length > 0 ? { severities } : { cves: [`CVE-2012-1000${i % 10}`, 'CVE-2021-44228'] }),
-        ...(i % 6 === 0 && { minCvss: 7 }),
-        ...(i % 8 === 0 && { fixAvailable: true }),
-      },
-      unscanned: 'Ignore',
-      exemptions: [
-        { type: 'CVE', criterion: 'Equals', value: `CVE-2011-1${String(i % 500).padStart(5, '0')}`, expires: '2027-12-31' },
-        ...(i % 3 === 0 ? [{ type: 'Namespace' as const, criterion: 'StartsWith' as const, value: 'sandbox-' }] : []),
-        ...(i % 10 === 0 ? [{ type: 'CVE' as const, criterion: 'StartsWith' as const, value: 'CVE-2010-' }] : []),
-      ],
-    };
-  });
-}
+const random = seededRandom(42);
+const findings = (image: number): Finding[] => syntheticFindings(findingCount, image, random);
+const rules = (): Rule[] => syntheticRules(ruleCount, random);
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;

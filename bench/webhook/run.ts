@@ -1,0 +1,169 @@
+// Webhook benchmark: real-sized AdmissionReviews (a Deployment of 3 images) over HTTPS with
+// keep-alive, from this process, against the webhook in a second process (bench/webhook/target.ts):
+// 100,000 images × 50 findings in its snapshot, 1,000 rules, digests cached. Beside it, the same
+// load against a no-op HTTPS server that parses the review and allows: the floor for Node.
+// Prints requests/s, p50/p99/p99.9 latency and memory, at full load and at half the no-op's rate.
+//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32]
+// `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
+// benchmark's rules, hundreds in scope of every request.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { TEAM_NAMESPACES } from '../synthetic.js';
+import { imageTag } from './images.js';
+
+const { values } = parseArgs({
+  options: {
+    images: { type: 'string', default: '100000' },
+    findings: { type: 'string', default: '50' },
+    rules: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    dir: { type: 'string', default: '/tmp/portcullis-bench-webhook' },
+    policy: { type: 'string', default: 'scoped' },
+  },
+});
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const imageCount = Number(values.images);
+
+interface Target {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly memoryUrl: string;
+  readonly info: Record<string, unknown>;
+}
+
+async function start(mode: 'webhook' | 'noop'): Promise<Target> {
+  const args = ['--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', values.findings ?? '50', '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the ${mode} target exited with ${code}`)));
+  });
+  const info = JSON.parse(line) as { url: string; memoryUrl?: string } & Record<string, unknown>;
+  return { child, url: info.url, memoryUrl: info.memoryUrl ?? info.url, info };
+}
+
+let uid = 0;
+/** A Deployment of 3 images, as `kubectl apply` sends it: the object, its last-applied annotation, managed fields. */
+function review(): string {
+  // A team's namespace, or one of production's: each request meets its own team's rules.
+  const team = Math.floor(Math.random() * TEAM_NAMESPACES);
+  const namespace = team % 10 === 0 ? `prod-${team}` : `team-${team}`;
+  const images = [0, 1, 2].map(() => imageTag(Math.floor(Math.random() * imageCount)));
+  const containers = images.map((image, i) => ({
+    name: `c${i}`,
+    image,
+    ports: [{ containerPort: 8080 + i, protocol: 'TCP' }],
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+    env: [{ name: 'LOG_LEVEL', value: 'info' }],
+    imagePullPolicy: 'IfNotPresent',
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'File',
+  }));
+  const spec = { replicas: 3, selector: { matchLabels: { app: 'checkout' } }, template: { metadata: { labels: { app: 'checkout', env: 'prod' } }, spec: { containers, restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' } } };
+  const object = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: 'checkout',
+      namespace,
+      labels: { app: 'checkout' },
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'checkout', namespace: 'prod-payments' }, spec }) },
+      managedFields: [{ manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'apps/v1', time: '2026-11-24T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {}, 'f:template': {} } } }],
+    },
+    spec,
+  };
+  return JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: `bench-${uid++}`,
+      kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+      resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+      requestKind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+      requestResource: { group: 'apps', version: 'v1', resource: 'deployments' },
+      name: 'checkout',
+      namespace,
+      operation: 'CREATE',
+      userInfo: { username: 'alice@example.com', groups: ['system:authenticated', 'developers'] },
+      object,
+      oldObject: null,
+      dryRun: false,
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions', fieldManager: 'kubectl-client-side-apply' },
+    },
+  });
+}
+
+/** Each request its own review: other images, another uid. */
+const withReview = (req: autocannon.Request): autocannon.Request => ({ ...req, body: review() });
+
+interface Load {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+async function load(url: string, rate?: number): Promise<Load> {
+  const result = await autocannon({
+    url: `${url}/validate`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    connections,
+    duration: seconds,
+    ...(rate !== undefined && { overallRate: rate }),
+    requests: [{ setupRequest: withReview }],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, p999: result.latency.p99_9, errors: result.errors, non2xx: result.non2xx };
+}
+
+async function memory(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(`${url}/memory`, { rejectUnauthorized: false }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve((JSON.parse(text) as { rss: number }).rss));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** Warm-up: every image once through the resolver (its cache then holds every digest) and the JIT. */
+async function warm(url: string): Promise<void> {
+  await autocannon({ url: `${url}/validate`, method: 'POST', headers: { 'content-type': 'application/json' }, connections, amount: Math.min(imageCount, 20_000), requests: [{ setupRequest: withReview }] });
+}
+
+const row = (name: string, l: Load, rss: number) =>
+  `${name.padEnd(34)} ${l.rps.toFixed(0).padStart(8)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${l.p999.toFixed(2).padStart(8)} ${(rss / 1048576).toFixed(0).padStart(8)} ${String(l.errors + l.non2xx).padStart(7)}`;
+
+const noop = await start('noop');
+await warm(noop.url);
+const noopFull = await load(noop.url);
+const noopRss = await memory(noop.url);
+noop.child.kill();
+
+const startedAt = performance.now();
+const webhook = await start('webhook');
+const readyMs = performance.now() - startedAt;
+await warm(webhook.url);
+const webhookFull = await load(webhook.url);
+const half = Math.max(1, Math.round(noopFull.rps / 2));
+const webhookHalf = await load(webhook.url, half);
+const webhookRss = await memory(webhook.memoryUrl);
+webhook.child.kill();
+
+console.log(`webhook benchmark: Deployment of 3 images; snapshot of ${imageCount} images × ${values.findings} findings, ${String(webhook.info.rules)} rules (${values.policy}); ${connections} keep-alive connections, ${seconds} s per run (node ${process.version})`);
+console.log(`  target ready in ${(readyMs / 1000).toFixed(1)} s (snapshot filled in ${(Number(webhook.info.fillMs) / 1000).toFixed(1)} s; reused when present)`);
+console.log(`${''.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p99.9 ms'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'errors'.padStart(7)}`);
+console.log(row('no-op HTTPS (floor), full load', noopFull, noopRss));
+console.log(row('webhook, full load', webhookFull, webhookRss));
+console.log(row(`webhook at ${half} req/s (half no-op)`, webhookHalf, webhookRss));
+console.log(`  webhook throughput is ${((webhookFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's (target: at least 50%); p99 at half the no-op's load: ${webhookHalf.p99.toFixed(2)} ms (target: under 5 ms)`);

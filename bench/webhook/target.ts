@@ -1,0 +1,153 @@
+// The process under load in the webhook benchmark (started by bench/webhook/run.ts):
+//   webhook: the real webhook (startWebhook) over a snapshot of synthetic images and rules, tags
+//            resolved through the real resolver and its cache (the registry answers from memory);
+//   noop:    an HTTPS server that parses the review and answers allowed: true, the floor for Node.
+// Prints one JSON line {url, ...} when ready; answers GET /memory with its process.memoryUsage().
+import type { ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { DEFAULT_SETTINGS } from '../../src/api/settings.js';
+import type { ImageReference } from '../../src/images/reference.js';
+import type { ManifestLookup, ManifestDigests } from '../../src/registry/oci-client.js';
+import { LocalSnapshot, SNAPSHOT_FILE } from '../../src/sensor/local-snapshot.js';
+import type { EventSink } from '../../src/sensor/outbox.js';
+import type { SyncScan } from '../../src/sensor/sync-protocol.js';
+import type { SyncSource } from '../../src/sensor/sync.js';
+import { ensureSelfSigned, readTls } from '../../src/webhook/tls.js';
+import { startWebhook } from '../../src/webhook/webhook.js';
+import { imageDigest, imageTag } from './images.js';
+import { seededRandom, syntheticFindings, syntheticRules, syntheticScopedRules } from '../synthetic.js';
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'webhook' },
+    dir: { type: 'string' },
+    images: { type: 'string', default: '100000' },
+    findings: { type: 'string', default: '50' },
+    rules: { type: 'string', default: '1000' },
+    policy: { type: 'string', default: 'scoped' },
+  },
+});
+const dir = values.dir ?? '/tmp/portcullis-bench-webhook';
+const imageCount = Number(values.images);
+
+function memory(response: ServerResponse): void {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(process.memoryUsage()));
+}
+
+function ready(info: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(info)}\n`);
+}
+
+/** A registry answering from memory: the resolver's cache and single-flight are the real ones. */
+class MemoryRegistry implements ManifestLookup {
+  async manifestDigests(ref: ImageReference): Promise<ManifestDigests> {
+    const index = Number(/service-(\d+)/.exec(ref.repository)?.[1] ?? -1);
+    return { digest: imageDigest(index), mediaType: 'application/vnd.oci.image.manifest.v1+json' };
+  }
+}
+
+/** The control plane of the benchmark: synthetic rules, and one scan of 50 findings per image. */
+class SyntheticSource implements SyncSource {
+  constructor(
+    private readonly images: number,
+    private readonly findings: number,
+    private readonly rules: number,
+    /** The engine benchmark's rules: hundreds in scope of every request, each reporting. */
+    private readonly worst: boolean,
+    private readonly filled: boolean,
+  ) {}
+
+  async rulesSince(seq: number) {
+    if (seq > 0 || this.filled) return { rules: [], seq };
+    const rules = (this.worst ? syntheticRules : syntheticScopedRules)(this.rules, seededRandom(7)).map((document, i) => ({ id: `rule-${i}`, version: 1, seq: i + 1, deleted: false, document }));
+    return { rules, seq: rules.length };
+  }
+
+  async scansSince(seq: number, limit: number) {
+    const random = seededRandom(seq + 1);
+    const end = Math.min(this.images, seq + limit);
+    const scans: SyncScan[] = [];
+    for (let i = seq; i < end; i++) {
+      const digest = imageDigest(i);
+      scans.push({
+        id: `scan-${i}`,
+        seq: i + 1,
+        keys: [digest],
+        scanner: 'trivy',
+        scannedAt: '2026-11-20T00:00:00.000Z',
+        receivedAt: '2026-11-20T00:00:00.000Z',
+        tags: [imageTag(i)],
+        manifestDigest: digest,
+        findings: syntheticFindings(this.findings, i, random),
+      });
+    }
+    return { scans, seq: end, more: end < this.images };
+  }
+
+  async settings() {
+    return { settings: DEFAULT_SETTINGS, accounts: [], clusters: [] };
+  }
+}
+
+async function main(): Promise<void> {
+  if (values.mode === 'noop') {
+    const tls = readTls(await ensureSelfSigned(dir, []));
+    const server = createServer({ ...tls, keepAliveTimeout: 65_000 }, (request, response) => {
+      if (request.method === 'GET') return memory(response);
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { request: { uid: string } };
+        const text = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true } });
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        response.end(text);
+      });
+    });
+    server.listen(0, '127.0.0.1', () => ready({ url: `https://127.0.0.1:${(server.address() as { port: number }).port}` }));
+  } else {
+    const dataDir = join(dir, `webhook-${imageCount}x${values.findings}-${values.rules}-${values.policy}`);
+    const source = new SyntheticSource(imageCount, Number(values.findings), Number(values.rules), values.policy === 'worst', existsSync(join(dataDir, SNAPSHOT_FILE)));
+    const discard: EventSink = { deliver: async () => {} };
+    const filling = performance.now();
+    // Fill (or reuse) the snapshot before listening: a sync round of 100,000 scans takes a while.
+    const snapshot = LocalSnapshot.open(join(dataDir, SNAPSHOT_FILE));
+    if (snapshot.state.scansSeq < imageCount) {
+      for (let seq = snapshot.state.scansSeq; ; ) {
+        const scans = await source.scansSince(seq, 1000);
+        const rules = seq === 0 ? await source.rulesSince(0) : undefined;
+        snapshot.apply({ scans, ...(rules && { rules }), settings: await source.settings(), syncedAt: new Date().toISOString() });
+        seq = scans.seq;
+        if (!scans.more) break;
+      }
+    }
+    snapshot.close();
+    const fillMs = performance.now() - filling;
+    const webhook = await startWebhook({
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      source,
+      sink: discard,
+      failureMode: 'open',
+      deadlineMs: 2000,
+      registry: { resolve: true, lookup: new MemoryRegistry() },
+      logger: pino({ level: 'warn' }),
+      syncIntervalMs: 3_600_000,
+    });
+    await webhook.syncer.syncNow();
+    const memoryServer = createServer(readTls(await ensureSelfSigned(dir, [])), (_request, response) => memory(response));
+    memoryServer.listen(0, '127.0.0.1', () =>
+      ready({ url: webhook.url, memoryUrl: `https://127.0.0.1:${(memoryServer.address() as { port: number }).port}`, fillMs, rules: webhook.snapshot.rules().length }),
+    );
+  }
+}
+
+// Exit normally on a signal, so `node --cpu-prof` can write its profile.
+process.on('SIGINT', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
+await main();
