@@ -85,7 +85,7 @@ export class AdmissionHandler {
     const cluster = this.clusterContext();
     const account = cluster.provider !== undefined && cluster.account !== undefined ? snapshot.account(cluster.provider, cluster.account) : undefined;
     const timeoutMs = Math.max(1, Math.floor(this.options.deadlineMs - ANSWER_RESERVE_MS - (performance.now() - started)));
-    const images = await resolveImages(
+    const resolved = await resolveImages(
       plan.images.map((image) => image.reference),
       {
         snapshot,
@@ -94,7 +94,14 @@ export class AdmissionHandler {
         timeoutMs,
       },
     );
-    if (endpoint === 'mutate') return this.answered(endpoint, 'Pinned', plan.dryRun, started, allowedAnswer(plan.uid, { patch: pinPatch(plan, images) }));
+    if (endpoint === 'mutate') {
+      // Pinned to the digest the tag names: for a multi-arch image its index, so pods keep
+      // running on every architecture (the decision was made for this platform's manifest).
+      const pins = resolved.map(({ image, tagDigest }) => (tagDigest === undefined ? image : { ...image, digest: tagDigest }));
+      return this.answered(endpoint, 'Pinned', plan.dryRun, started, allowedAnswer(plan.uid, { patch: pinPatch(plan, pins) }));
+    }
+    // An UPDATE re-applying a tag the mutating step pinned to the index it still names: unchanged.
+    const images = resolved.map(({ image, tagDigest }, i) => (tagDigest !== undefined && plan.images[i]?.previousDigests.includes(tagDigest) ? { ...image, enforce: false } : image));
 
     const now = this.now();
     const outcome = decideAdmission(plan, images, snapshot.rules(), {

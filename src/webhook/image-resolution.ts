@@ -16,26 +16,41 @@ export interface ResolutionContext {
   readonly timeoutMs: number;
 }
 
-export async function resolveImages(references: readonly string[], context: ResolutionContext): Promise<TargetImage[]> {
+/**
+ * An image as resolved: what the engine evaluates (`digest`: the platform manifest, whose
+ * findings decide), and the digest the tag itself names (`tagDigest`: for a multi-arch image the
+ * index, which is what a pinned reference must name to keep running on every architecture).
+ */
+export interface ResolvedImage {
+  readonly image: TargetImage;
+  readonly tagDigest?: string;
+}
+
+export async function resolveImages(references: readonly string[], context: ResolutionContext): Promise<ResolvedImage[]> {
   return Promise.all(references.map((reference) => resolveImage(reference, context)));
 }
 
-async function resolveImage(reference: string, context: ResolutionContext): Promise<TargetImage> {
+async function resolveImage(reference: string, context: ResolutionContext): Promise<ResolvedImage> {
   const parsed = tryParseImageReference(reference);
-  // Not a reference any runtime can pull: nothing to find it by.
-  if (!parsed) return { reference, status: 'Unsupported' };
-  if (parsed.digest !== undefined || !context.resolver) return fromSnapshot(reference, parsed, context, parsed.digest);
-
+  if (!parsed || parsed.digest !== undefined || !context.resolver) return { image: evidenceOf(reference, context) };
   const resolution = await context.resolver.resolve(parsed, { timeoutMs: context.timeoutMs });
-  if (resolution.status === 'Unresolved') return { reference, parsed, status: 'Unresolved' };
+  if (resolution.status === 'Unresolved') return { image: { reference, parsed, status: 'Unresolved' } };
   // Findings of the platform manifest, else of the index (a multi-arch report names both).
   const candidates = [resolution.platformDigest, resolution.digest, resolution.indexDigest].filter((d): d is string => d !== undefined);
   const decidedBy = resolution.platformDigest ?? resolution.digest;
   for (const digest of new Set(candidates)) {
     const image = fromSnapshot(reference, parsed, context, digest);
-    if (image.status === 'Scanned') return { ...image, digest: decidedBy };
+    if (image.status === 'Scanned') return { image: { ...image, digest: decidedBy }, tagDigest: resolution.digest };
   }
-  return { reference, parsed, digest: decidedBy, status: 'NotScanned' };
+  return { image: { reference, parsed, digest: decidedBy, status: 'NotScanned' }, tagDigest: resolution.digest };
+}
+
+function evidenceOf(reference: string, context: ResolutionContext): TargetImage {
+  const parsed = tryParseImageReference(reference);
+  // Not a reference any runtime can pull: nothing to find it by.
+  if (!parsed) return { reference, status: 'Unsupported' };
+  // Pinned, or no registry to ask: the snapshot knows it by digest, or by the tags scans named.
+  return fromSnapshot(reference, parsed, context, parsed.digest);
 }
 
 function fromSnapshot(reference: string, parsed: ImageReference, context: ResolutionContext, digest: string | undefined): TargetImage {

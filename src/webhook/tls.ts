@@ -79,11 +79,12 @@ export async function ensureSelfSigned(dataDir: string, hosts: readonly string[]
     ],
   });
   const key = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
-  const caPem = ca.toString('pem');
+  // As the file holds it: the bundle printed on this start and on every later one is the same text.
+  const caPem = `${ca.toString('pem')}\n`;
   writeFileSync(files.keyFile, `-----BEGIN PRIVATE KEY-----\n${key.replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`, { mode: 0o600 });
   // The serving certificate with its CA: clients that are given only the leaf can still build the chain.
-  writeFileSync(files.certFile, `${serving.toString('pem')}\n${caPem}\n`);
-  writeFileSync(files.caFile, `${caPem}\n`);
+  writeFileSync(files.certFile, `${serving.toString('pem')}\n${caPem}`);
+  writeFileSync(files.caFile, caPem);
   return { certFile: files.certFile, keyFile: files.keyFile, caPem, created: true };
 }
 

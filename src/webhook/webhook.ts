@@ -113,16 +113,17 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     });
     const server = await startWebhookServer({ handler, snapshot, metrics, tls: readTls(files), logger: log, host: options.host, port: options.port });
     closers.push(() => server.close());
+    let stopWatching: (() => void) | undefined;
     if (options.tls) {
       closers.push(
-        watchTls(
+        (stopWatching = watchTls(
           files,
           (material) => {
             server.setTls(material);
             log.info({ cert: files.certFile }, 'TLS certificate reloaded');
           },
           (error) => log.warn({ err: error }, 'TLS files changed but could not be loaded; keeping the current certificate'),
-        ),
+        )),
       );
     }
     const pendingTimer = setInterval(() => metrics.outboxPending.set(outbox.pending()), 5_000);
@@ -137,6 +138,9 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
       outbox,
       metrics,
       close: async () => {
+        // The timer reads the outbox, which is closed below; the watcher would swap a closed server's certificate.
+        clearInterval(pendingTimer);
+        stopWatching?.();
         await server.close();
         await syncer.stop();
         const flushed = outbox.flush().then(

@@ -1,0 +1,265 @@
+// Sensor mode: the webhook synced from a control plane over HTTP (rules, settings, findings),
+// serving from its on-disk snapshot while the control plane is away, and delivering its events
+// through the durable outbox; then `portcullis webhook` and `portcullis serve` as real processes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { aDeployment, aRequest, fixtureReview } from '../admission/testing/requests.js';
+import type { AdmissionEvent } from '../events/admission-event.js';
+import { HttpEventSink, type EventSink } from '../sensor/outbox.js';
+import { HttpSyncSource } from '../sensor/sync.js';
+import { nativeScan, ruleDocument } from '../sensor/testing/control-plane.js';
+import { startControlPlane, type RunningControlPlane } from '../server/control-plane.js';
+import type { Store } from '../store/store.js';
+import { admissionResponse, https, reviewOf } from '../webhook/testing/https.js';
+import { killLeftovers, printedCa, spawnPortcullis } from '../webhook/testing/process.js';
+import { silentLogger, until } from '../webhook/testing/webhook-harness.js';
+import { startWebhook, type RunningWebhookService } from '../webhook/webhook.js';
+
+const IMAGE = 'registry.example.com/shop/web:1.0';
+const CLUSTER = 'prod-eu';
+
+const temps: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `portcullis-${prefix}-`));
+  temps.push(dir);
+  return dir;
+}
+
+afterEach(() => killLeftovers());
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A control plane on SQLite in `dataDir`, as `portcullis control-plane` runs it. */
+function controlPlane(dataDir: string, port = 0): Promise<RunningControlPlane> {
+  return startControlPlane({ dataDir, host: '127.0.0.1', port, logger: silentLogger() });
+}
+
+async function call(url: string, token: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** A fresh control plane with a Sensor token, the cluster, a Deny rule and a Critical scan of IMAGE (by tag). */
+async function setUpControlPlane(dataDir: string): Promise<{ cp: RunningControlPlane; admin: string; sensor: string }> {
+  const cp = await controlPlane(dataDir);
+  const admin = cp.bootstrap.adminToken ?? '';
+  const sensor = String((await call(cp.url, admin, 'POST', '/api/v1/tokens', { name: `cluster ${CLUSTER}`, role: 'Sensor' })).token);
+  await call(cp.url, admin, 'POST', '/api/v1/clusters', { name: CLUSTER, provider: 'aws', account: '123456789012' });
+  await call(cp.url, admin, 'POST', '/api/v1/rules', ruleDocument('deny-critical'));
+  await call(cp.url, admin, 'POST', '/api/v1/scans', nativeScan({ digest: `sha256:${'c'.repeat(64)}`, tag: IMAGE, findings: [{ id: 'CVE-2024-3094', severity: 'Critical', pkg: 'xz-utils' }] }));
+  return { cp, admin, sensor };
+}
+
+let uids = 0;
+const review = (images: readonly string[] = [IMAGE], name = 'web') => reviewOf(aRequest(aDeployment(images, { name }), { uid: `sensor-${++uids}` }));
+
+/** Every event in the store, all pages. */
+async function allEvents(store: Store): Promise<AdmissionEvent[]> {
+  const events: AdmissionEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.events.list({}, { limit: 500, ...(cursor !== undefined && { cursor }) });
+    events.push(...page.events);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return events;
+}
+
+describe('sensor mode in process: HttpSyncSource and HttpEventSink against a control plane', () => {
+  const dataDir = tempDir('control-plane');
+  const webhookDir = tempDir('sensor');
+  let cp: RunningControlPlane;
+  let admin: string;
+  let sensor: string;
+  let webhook: RunningWebhookService;
+  /** The ids of every batch the control plane acknowledged, in order. */
+  const acknowledged: string[] = [];
+
+  const post = async (body: unknown) => admissionResponse(await https(`${webhook.url}/validate`, { body: body as object, ca: webhook.caPem ?? '' }));
+
+  beforeAll(async () => {
+    ({ cp, admin, sensor } = await setUpControlPlane(dataDir));
+    const connection = { url: cp.url, token: sensor, timeoutMs: 2_000 };
+    const http = new HttpEventSink(connection);
+    const sink: EventSink = {
+      deliver: async (events, signal) => {
+        await http.deliver(events, signal);
+        acknowledged.push(...events.map((event) => event.id));
+      },
+    };
+    webhook = await startWebhook({
+      dataDir: webhookDir,
+      host: '127.0.0.1',
+      port: 0,
+      source: new HttpSyncSource({ ...connection, cluster: CLUSTER }),
+      sink,
+      cluster: CLUSTER,
+      failureMode: 'open',
+      deadlineMs: 2_000,
+      registry: { resolve: false },
+      logger: silentLogger(),
+      syncIntervalMs: 300,
+    });
+    await until(() => webhook.snapshot.state.syncedAt !== undefined, 'the first sync');
+  });
+  afterAll(async () => {
+    await webhook?.close();
+    await cp?.close();
+  });
+
+  test('synced rules, settings and findings decide; the cluster is known', async () => {
+    const response = await post(review());
+    expect(response.allowed).toBe(false);
+    expect(response.status?.message).toContain(`${IMAGE} (sha256:cccccccccccc): 1 Critical; rule deny-critical`);
+    expect(webhook.snapshot.cluster(CLUSTER)).toMatchObject({ provider: 'aws', account: '123456789012' });
+    await webhook.outbox.flush();
+    const event = await cp.store.events.get(response.auditAnnotations?.['event-id'] ?? '');
+    expect(event).toMatchObject({ decision: 'Denied', cluster: CLUSTER, provider: 'aws', account: '123456789012' });
+  });
+
+  test('a rule changed on the control plane reaches the webhook within a sync interval', async () => {
+    await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/disable');
+    const changed = performance.now();
+    try {
+      await until(async () => (await post(review())).allowed, 'the disabled rule to reach the webhook', 3_000);
+      // One interval (300 ms), and the round itself.
+      expect(performance.now() - changed).toBeLessThan(1_000);
+    } finally {
+      await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/enable');
+    }
+    await until(async () => !(await post(review())).allowed, 'the enabled rule to reach the webhook', 3_000);
+  });
+
+  test('control plane stopped: 1,000 admissions answered from the snapshot; restarted: every event arrives, none twice', async () => {
+    await until(() => webhook.outbox.pending() === 0, 'the outbox to be empty');
+    const before = new Set((await allEvents(cp.store)).map((event) => event.id));
+    const port = Number(new URL(cp.url).port);
+    await cp.close();
+
+    const agent = new Agent({ keepAlive: true, maxSockets: 50, ca: webhook.caPem ?? '' });
+    let ids: string[];
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 1_000 }, async (_, index) => admissionResponse(await https(`${webhook.url}/validate`, { body: review([IMAGE], `web-${index}`), agent }))),
+      );
+      expect(answers.every((answer) => answer.allowed === false && answer.status?.message.includes('rule deny-critical'))).toBe(true);
+      ids = answers.map((answer) => answer.auditAnnotations?.['event-id'] ?? '');
+    } finally {
+      agent.destroy();
+    }
+    expect(new Set(ids).size).toBe(1_000);
+    expect(webhook.outbox.pending()).toBeGreaterThan(0);
+    const deliveredWhileAway = acknowledged.length;
+
+    cp = await controlPlane(dataDir, port);
+    await until(() => webhook.outbox.pending() === 0, 'the outbox to drain', 20_000);
+
+    const after = await allEvents(cp.store);
+    const added = after.filter((event) => !before.has(event.id));
+    expect(added).toHaveLength(1_000);
+    expect(new Set(added.map((event) => event.id))).toEqual(new Set(ids));
+    expect(after).toHaveLength(before.size + 1_000);
+    // Each event acknowledged once: none was sent again after the control plane took it.
+    const sentAgain = acknowledged.slice(deliveredWhileAway);
+    expect(sentAgain).toHaveLength(1_000);
+    expect(new Set(sentAgain).size).toBe(1_000);
+    expect(added.every((event) => event.decision === 'Denied' && event.cluster === CLUSTER)).toBe(true);
+  });
+});
+
+describe('portcullis webhook (a process): restarted while the control plane is away', () => {
+  test('it enforces the last synced rules from its on-disk snapshot, and delivers its events later', async () => {
+    const cpDir = tempDir('control-plane');
+    const { cp: first, sensor } = await setUpControlPlane(cpDir);
+    let cp: RunningControlPlane | undefined = first;
+    const dataDir = tempDir('sensor');
+    try {
+      const port = Number(new URL(cp.url).port);
+      const tokenFile = join(tempDir('token'), 'token');
+      writeFileSync(tokenFile, `${sensor}\n`);
+      const args = ['webhook', '--control-plane', cp.url, '--token-file', tokenFile, '--cluster', CLUSTER, '--data-dir', dataDir, '--host', '127.0.0.1', '--webhook-port', '0', '--sync-interval', '200ms', '--no-resolve-tags'];
+      const start = async () => {
+        const started = spawnPortcullis(args);
+        const url = (await started.waitFor(/Portcullis webhook listening on (https:\/\/\S+) \(cluster prod-eu, failure mode open\)\n.*\(caBundle\):\n {2}\S+\n/))[1] ?? '';
+        const ca = printedCa(started.stderr()) ?? '';
+        return { started, url, ca, post: async (body: unknown) => admissionResponse(await https(`${url}/validate`, { body: body as object, ca })) };
+      };
+
+      const online = await start();
+      await until(async () => !(await online.post(review())).allowed, 'the rules to sync');
+      expect(await online.started.stop()).toBe(0);
+      await cp.close();
+      cp = undefined;
+
+      const offline = await start();
+      // The certificate made on the first start is kept: the same CA bundle.
+      expect(offline.ca).toBe(online.ca);
+      const ready = await https(`${offline.url}/readyz`, { ca: offline.ca });
+      expect(ready.status).toBe(200);
+      const denied = await offline.post(review());
+      expect(denied.allowed).toBe(false);
+      expect(denied.status?.message).toContain('rule deny-critical');
+      const eventId = denied.auditAnnotations?.['event-id'] ?? '';
+      expect(await offline.started.stop()).toBe(0);
+
+      // Back: the event recorded while the control plane was away is delivered by the next start.
+      cp = await controlPlane(cpDir, port);
+      const back = await start();
+      const store = cp.store;
+      await until(async () => (await store.events.get(eventId)) !== undefined, 'the offline event to arrive', 10_000);
+      expect(await store.events.get(eventId)).toMatchObject({ decision: 'Denied', cluster: CLUSTER });
+      expect(await back.started.stop()).toBe(0);
+    } finally {
+      await cp?.close();
+    }
+  });
+
+  test('without a token it refuses to start, and says how to give one', async () => {
+    const started = spawnPortcullis(['webhook', '--control-plane', 'http://127.0.0.1:1', '--cluster', CLUSTER, '--data-dir', tempDir('sensor')], { PORTCULLIS_TOKEN: '' });
+    expect(await started.exited).not.toBe(0);
+    expect(started.stderr()).toContain('a Sensor token is needed');
+  });
+});
+
+describe('portcullis serve (a process): control plane and webhook in one', () => {
+  test('a fixture review posted to its webhook port becomes an event in GET /api/v1/events', async () => {
+    const dataDir = tempDir('serve');
+    const serve = spawnPortcullis(['serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--webhook-port', '0', '--no-resolve-tags']);
+    const match = await serve.waitFor(/Portcullis serve listening on (http:\/\/\S+)[\s\S]*export PORTCULLIS_SERVER=\S+ PORTCULLIS_TOKEN=(\S+)[\s\S]*Admission webhook listening on (https:\/\/\S+)\/validate[\s\S]*\(caBundle\):\n {2}\S+\n/);
+    const [, api = '', token = '', webhook = ''] = match;
+    const ca = printedCa(serve.stderr()) ?? '';
+    expect(ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
+
+    // The default rule audits High and Critical; nginx was reported with a Critical finding.
+    await call(api, token, 'POST', '/api/v1/scans', nativeScan({ digest: `sha256:${'d'.repeat(64)}`, tag: 'docker.io/library/nginx:latest', findings: [{ id: 'CVE-2024-6387', severity: 'Critical', pkg: 'openssh' }] }));
+    const fixture = fixtureReview('deployment-create-kubectl-apply.json');
+    let response = admissionResponse(await https(`${webhook}/validate`, { body: fixture, ca }));
+    await until(async () => {
+      response = admissionResponse(await https(`${webhook}/validate`, { body: fixture, ca }));
+      return response.auditAnnotations?.decision === 'Audited';
+    }, 'the scan to reach the webhook');
+    expect(response).toMatchObject({ uid: '13b390aa-ea59-48ef-9fb8-069bf0430dce', allowed: true });
+    const eventId = response.auditAnnotations?.['event-id'] ?? '';
+
+    let events: { id: string; decision: string; namespace: string; name: string }[] = [];
+    await until(async () => {
+      events = ((await call(api, token, 'GET', '/api/v1/events')).events ?? []) as typeof events;
+      return events.some((event) => event.id === eventId);
+    }, 'the event in GET /api/v1/events');
+    expect(events.find((event) => event.id === eventId)).toMatchObject({ decision: 'Audited', namespace: 'nginx', name: 'nginx' });
+    expect((await call(api, token, 'GET', `/api/v1/events/${eventId}`)).images).toEqual([
+      expect.objectContaining({ reference: 'nginx', digest: `sha256:${'d'.repeat(64)}`, scanStatus: 'Scanned' }),
+    ]);
+    expect(await serve.stop()).toBe(0);
+  });
+});
