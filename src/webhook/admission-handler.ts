@@ -8,6 +8,7 @@ import { planAdmission } from '../admission/plan.js';
 import { parseAdmissionReview, ReviewError, type AdmissionRequest } from '../admission/review.js';
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { eventId } from '../events/event-id.js';
+import { ruleIndexOf } from '../policy/rule-index.js';
 import type { ClusterContext } from '../policy/target.js';
 import type { DigestResolver } from '../registry/resolver.js';
 import type { PolicySnapshot } from '../sensor/policy-snapshot.js';
@@ -104,7 +105,8 @@ export class AdmissionHandler {
     const images = resolved.map(({ image, tagDigest }, i) => (tagDigest !== undefined && plan.images[i]?.previousDigests.includes(tagDigest) ? { ...image, enforce: false } : image));
 
     const now = this.now();
-    const outcome = decideAdmission(plan, images, snapshot.rules(), {
+    const rules = ruleIndexOf(snapshot.rules()).forNamespace(plan.workload.identity.namespace);
+    const outcome = decideAdmission(plan, images, rules, {
       cluster,
       gating: account?.gating !== false,
       now,
