@@ -52,12 +52,13 @@ function provide(project: TestProject, postgres: PostgresForTests): void {
   project.provide('portcullisPostgres', postgres);
 }
 
-interface ThrowawayServer {
+export interface ThrowawayServer {
   readonly url: string;
   stop(): Promise<void>;
 }
 
-async function startThrowawayServer(): Promise<ThrowawayServer> {
+/** A PostgreSQL 15 in a temp directory (durability off), as the tests use; the benchmarks start one too. */
+export async function startThrowawayServer(): Promise<ThrowawayServer> {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-pg-'));
   const data = join(dir, 'data');
   const log = join(dir, 'server.log');
