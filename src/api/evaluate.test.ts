@@ -153,6 +153,61 @@ describe('evaluating manifests', () => {
   });
 });
 
+describe("the switches of the cluster's account", () => {
+  const clusterIn = async (name: string, account: string, switches: Record<string, boolean>): Promise<void> => {
+    expect((await api.call('Admin', 'POST', '/api/v1/clusters', { body: { name, provider: 'aws', account } })).statusCode).toBe(201);
+    expect((await api.call('Admin', 'PUT', `/api/v1/accounts/aws/${account}`, { body: switches })).statusCode).toBe(200);
+  };
+
+  test("gating off: the decision stands, and the answer and its event say the cluster's webhook would allow the workload", async () => {
+    await clusterIn('gating-off', '111111111111', { gating: false });
+    const response = await evaluate({ manifests: deployment('prod-payments', FLUENTD), cluster: 'gating-off' });
+    expect(response.statusCode).toBe(200);
+    const [result] = response.json().results;
+    const message =
+      `Denied (dry run): Deployment prod-payments/checkout: ${FLUENTD} violates 'deny-critical-in-prod' (Deny: 1 finding); ` +
+      "gating is off for aws account 111111111111: the cluster's webhook would allow it";
+    expect(result).toMatchObject({ decision: 'Denied', gating: false, message, violations: [{ rule: 'deny-critical-in-prod', enforced: true }] });
+    expect((await api.call('SecurityReader', 'GET', `/api/v1/events/${result.eventId}`)).json()).toMatchObject({ decision: 'Denied', cluster: 'gating-off', message });
+
+    const allowed = (await evaluate({ manifests: deployment('dev', FLUENTD), cluster: 'gating-off' })).json().results[0];
+    expect(allowed).toMatchObject({ decision: 'Allowed', gating: false, message: expect.stringMatching(/no rule triggered; gating is off for aws account 111111111111: /) });
+  });
+
+  test('gating on (set, or never set): the answer has no gating field and no note', async () => {
+    await clusterIn('gating-on', '333333333333', { gating: true });
+    for (const cluster of ['gating-on', 'prod-eu']) {
+      const [result] = (await evaluate({ manifests: deployment('prod-payments', FLUENTD), cluster })).json().results;
+      expect(result.decision).toBe('Denied');
+      expect(result).not.toHaveProperty('gating');
+      expect(result.message).not.toContain('gating');
+    }
+  });
+
+  test('security findings off: the findings stored for its images are not used, every image counts as not scanned', async () => {
+    await clusterIn('findings-off', '222222222222', { securityFindings: false });
+    const off = (await evaluate({ manifests: deployment('prod-payments', FLUENTD, ALPINE), cluster: 'findings-off' })).json().results[0];
+    const none = { Critical: 0, High: 0, Medium: 0, Low: 0, Unknown: 0 };
+    expect(off).toMatchObject({
+      decision: 'Allowed',
+      violations: [],
+      images: [
+        { image: FLUENTD, scanStatus: 'NotScanned', counts: none },
+        { image: ALPINE, scanStatus: 'NotScanned', counts: none },
+      ],
+    });
+    expect(off).not.toHaveProperty('gating');
+    // A rule that triggers on no evidence sees them as not scanned.
+    const staging = (await evaluate({ manifests: deployment('staging', FLUENTD), cluster: 'findings-off' })).json().results[0];
+    expect(staging).toMatchObject({ decision: 'Audited', violations: [{ rule: 'audit-unscanned-in-staging', reason: 'NoEvidence', detail: 'not scanned' }] });
+    // The same workload for a cluster of another account uses the findings.
+    expect((await evaluate({ manifests: deployment('prod-payments', FLUENTD), cluster: 'prod-eu' })).json().results[0]).toMatchObject({
+      decision: 'Denied',
+      images: [{ image: FLUENTD, scanStatus: 'Scanned' }],
+    });
+  });
+});
+
 describe('bad requests', () => {
   test('a malformed workload in manifests: 400 with its place and line', async () => {
     const text = deployment('prod-payments', FLUENTD).replace(`image: "${FLUENTD}"`, 'image: 42');

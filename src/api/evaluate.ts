@@ -1,6 +1,9 @@
 // /api/v1/evaluate: what admission would decide, without admitting anything. The same engine as
 // the webhook and `portcullis evaluate`, against the stored rules and the stored findings; every
-// workload evaluated is recorded as a dry-run event, so the answer can be looked at again.
+// workload evaluated is recorded as a dry-run event, so the answer can be looked at again. The
+// switches of the cluster's cloud account apply as they do to its webhook: with Security Findings
+// off no finding is used; with Security Gating off the decision stands, and the answer says that
+// the webhook would allow the workload.
 import { z } from 'zod';
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { buildAdmissionEvent } from '../events/build-event.js';
@@ -72,6 +75,10 @@ const EvaluationResultSchema = z
       }),
     ),
     violations: z.array(z.object({ image: z.string(), ...EventViolationSchema.shape })).describe('Every rule triggered, for each image.'),
+    gating: z
+      .literal(false)
+      .optional()
+      .describe("Present when Security Gating is off for the cluster's account: its webhook would allow the workload (Deny rules only recorded); `decision` is what the rules decide."),
   })
   .meta({ id: 'EvaluationResult' });
 
@@ -96,7 +103,8 @@ export const evaluateRoutes: readonly Route[] = [
       const { workloads, requestUid } = workloadsOf(body);
       if (workloads.length === 0) return { results: [] };
       const [rules, cluster] = await Promise.all([storedRules(store), clusterContext(store, body.cluster)]);
-      const findings = new StoredFindings(store.scans);
+      const switches = await accountSwitches(store, cluster);
+      const findings = new StoredFindings(store.scans, { securityFindings: switches.securityFindings });
       const evaluated = await Promise.all(
         workloads.map(async (workload) => {
           const target = { cluster, workload: workload.identity, images: await findings.targetImages(imagesOf(workload)) };
@@ -108,14 +116,14 @@ export const evaluateRoutes: readonly Route[] = [
             user: actor,
             dryRun: true,
             source: 'evaluate',
-            message: messageOf(workload, evaluation),
+            message: messageOf(workload, evaluation, gatingNote(cluster, switches)),
             ...(requestUid !== undefined && { requestUid }),
           } as const;
           return { evaluation, event: buildAdmissionEvent(context, target, evaluation, rules) };
         }),
       );
       await store.events.insert(evaluated.map(({ event }) => event));
-      return { results: evaluated.map(({ evaluation, event }) => resultOf(evaluation, event)) };
+      return { results: evaluated.map(({ evaluation, event }) => resultOf(evaluation, event, switches)) };
     },
   }),
 ];
@@ -177,18 +185,41 @@ async function clusterContext(store: Store, name: string | undefined): Promise<C
   return { name, ...(cluster?.provider !== undefined && { provider: cluster.provider }), ...(cluster?.account !== undefined && { account: cluster.account }) };
 }
 
-const MESSAGE_VIOLATIONS = 3;
-
-function messageOf(workload: Workload, evaluation: Evaluation): string {
-  const who = `${workload.kind} ${workload.identity.namespace}/${workload.identity.name}`;
-  const { violations } = evaluation;
-  if (violations.length === 0) return `${evaluation.decision} (dry run): ${who}: no rule triggered`;
-  const shown = violations.slice(0, MESSAGE_VIOLATIONS).map((v) => `${v.image} violates '${v.rule.name}' (${v.action}: ${v.detail})`);
-  const more = violations.length > MESSAGE_VIOLATIONS ? `; and ${violations.length - MESSAGE_VIOLATIONS} more` : '';
-  return `${evaluation.decision} (dry run): ${who}: ${shown.join('; ')}${more}`;
+/** The switches of an account that change an evaluation. */
+interface AccountSwitches {
+  readonly gating: boolean;
+  readonly securityFindings: boolean;
 }
 
-function resultOf(evaluation: Evaluation, event: AdmissionEvent): z.input<typeof EvaluationResultSchema> {
+const ALL_ON: AccountSwitches = { gating: true, securityFindings: true };
+
+/** The switches of the cluster's cloud account; all on for a cluster with none, or an account never set. */
+async function accountSwitches(store: Store, cluster: ClusterContext): Promise<AccountSwitches> {
+  if (cluster.provider === undefined || cluster.account === undefined) return ALL_ON;
+  const settings = await store.clusters.account(cluster.provider, cluster.account);
+  return settings ? { gating: settings.gating, securityFindings: settings.securityFindings } : ALL_ON;
+}
+
+/** What the message adds when gating is off: the cluster's webhook would let the workload in. */
+function gatingNote(cluster: ClusterContext, switches: AccountSwitches): string | undefined {
+  if (switches.gating) return undefined;
+  const account = cluster.provider === undefined || cluster.account === undefined ? "the cluster's account" : `${cluster.provider} account ${cluster.account}`;
+  return `gating is off for ${account}: the cluster's webhook would allow it`;
+}
+
+const MESSAGE_VIOLATIONS = 3;
+
+function messageOf(workload: Workload, evaluation: Evaluation, note: string | undefined): string {
+  const who = `${workload.kind} ${workload.identity.namespace}/${workload.identity.name}`;
+  const { violations } = evaluation;
+  const tail = note === undefined ? '' : `; ${note}`;
+  if (violations.length === 0) return `${evaluation.decision} (dry run): ${who}: no rule triggered${tail}`;
+  const shown = violations.slice(0, MESSAGE_VIOLATIONS).map((v) => `${v.image} violates '${v.rule.name}' (${v.action}: ${v.detail})`);
+  const more = violations.length > MESSAGE_VIOLATIONS ? `; and ${violations.length - MESSAGE_VIOLATIONS} more` : '';
+  return `${evaluation.decision} (dry run): ${who}: ${shown.join('; ')}${more}${tail}`;
+}
+
+function resultOf(evaluation: Evaluation, event: AdmissionEvent, switches: AccountSwitches): z.input<typeof EvaluationResultSchema> {
   return {
     kind: event.kind,
     namespace: event.namespace,
@@ -204,6 +235,7 @@ function resultOf(evaluation: Evaluation, event: AdmissionEvent): z.input<typeof
       counts: image.counts,
     })),
     violations: event.images.flatMap((image) => image.violations.map((violation) => ({ image: image.reference, ...writable(violation) }))),
+    ...(!switches.gating && { gating: false as const }),
   };
 }
 

@@ -1,6 +1,7 @@
 // The findings the control plane has stored, as evidence for the engine: the store's counterpart
 // of FindingsCatalog (which holds reports read from files). A reference is found by its digest,
 // or through the tag the scans reported it under, as the webhook does without a registry.
+// An account with Security Findings switched off has its findings left unused.
 import { taggedName, tryParseImageReference, type ImageReference } from '../images/reference.js';
 import { ImageEvidence } from '../policy/evidence.js';
 import type { TargetImage } from '../policy/target.js';
@@ -13,17 +14,32 @@ export interface StoredEntry {
   readonly evidence: ImageEvidence;
 }
 
+export interface StoredFindingsOptions {
+  /**
+   * The Security Findings switch of the cluster's account. Off: no finding is used, so every
+   * image counts as NotScanned (its digest only as the reference writes it). Default on.
+   */
+  readonly securityFindings?: boolean;
+}
+
 /**
  * Lookups of one evaluation: each image is read from the store once, and its evidence (with the
  * memos rules share) is built once, however many workloads name it.
  */
 export class StoredFindings {
   private readonly byKey = new Map<string, Promise<StoredEntry | undefined>>();
+  private readonly securityFindings: boolean;
 
-  constructor(private readonly scans: ScanStore) {}
+  constructor(
+    private readonly scans: ScanStore,
+    options: StoredFindingsOptions = {},
+  ) {
+    this.securityFindings = options.securityFindings ?? true;
+  }
 
-  /** The evidence for a reference, or undefined when no stored scan covers it. */
+  /** The evidence for a reference, or undefined when no stored scan covers it (or findings are off). */
   async lookup(ref: ImageReference): Promise<StoredEntry | undefined> {
+    if (!this.securityFindings) return undefined;
     const tag = taggedName(ref);
     const key = ref.digest ?? (tag === undefined ? undefined : await this.scans.keyForTag(tag));
     return key === undefined ? undefined : this.entry(key);
