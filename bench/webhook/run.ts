@@ -49,12 +49,22 @@ async function start(mode: 'webhook' | 'noop'): Promise<Target> {
 }
 
 let uid = 0;
+/**
+ * The images a cluster deploys: most requests name one of a working set (the 2,000 images of
+ * current releases, the snapshot's evidence cache size), the rest any of the snapshot's images,
+ * whose evidence is then read from disk.
+ */
+const HOT = Math.min(2000, imageCount);
+function pickImage(): number {
+  return Math.random() < 0.9 ? Math.floor(Math.random() * HOT) : Math.floor(Math.random() * imageCount);
+}
+
 /** A Deployment of 3 images, as `kubectl apply` sends it: the object, its last-applied annotation, managed fields. */
 function review(): string {
   // A team's namespace, or one of production's: each request meets its own team's rules.
   const team = Math.floor(Math.random() * TEAM_NAMESPACES);
   const namespace = team % 10 === 0 ? `prod-${team}` : `team-${team}`;
-  const images = [0, 1, 2].map(() => imageTag(Math.floor(Math.random() * imageCount)));
+  const images = [0, 1, 2].map(() => imageTag(pickImage()));
   const containers = images.map((image, i) => ({
     name: `c${i}`,
     image,
