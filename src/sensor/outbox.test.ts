@@ -105,6 +105,27 @@ describe('the outbox', () => {
     expect(new Set(await stored())).toEqual(new Set(batch.map((event) => event.id)));
   });
 
+  test('record: the events of one turn share one transaction, written before any resolves, and survive the process dying', async () => {
+    const first = Outbox.open(join(temp.dir, 'data', 'outbox.db'), { sink: new HttpEventSink(cp.connection('Sensor')) });
+    const batch = events(40);
+    let writtenWhenFirstResolved = -1;
+    const recorded = batch.map((event, i) =>
+      first.record(event).then(() => {
+        if (i === 0) writtenWhenFirstResolved = first.pending();
+      }),
+    );
+    // Nothing is written until the turn ends: then all of them at once.
+    expect(first.pending()).toBe(0);
+    await Promise.all(recorded);
+    expect(writtenWhenFirstResolved).toBe(40);
+    await first.close();
+
+    const reopened = openOutbox({ sink: new HttpEventSink(cp.connection('Sensor')) });
+    expect(reopened.pending()).toBe(40);
+    await reopened.flush();
+    expect(new Set(await stored())).toEqual(new Set(batch.map((event) => event.id)));
+  });
+
   test.each([
     ['fails before storing it', 'before'],
     ['stores it and loses the answer', 'after'],

@@ -17,9 +17,9 @@ import type { WebhookMetrics } from './metrics.js';
 
 export type Endpoint = 'validate' | 'mutate';
 
-/** Where recorded events go: the durable outbox. Synchronous: the event is safe before the answer leaves. */
+/** Where recorded events go: the durable outbox. Resolves once the event is written: it is safe before the answer leaves. */
 export interface EventRecorder {
-  enqueue(event: AdmissionEvent): void;
+  record(event: AdmissionEvent): Promise<void>;
 }
 
 export interface AdmissionHandlerOptions {
@@ -114,7 +114,7 @@ export class AdmissionHandler {
       failureMode: this.options.failureMode,
       recordAllowed: settings.recordAllowed,
     });
-    if (outcome.record) this.options.recorder.enqueue(outcome.event);
+    if (outcome.record) await this.options.recorder.record(outcome.event);
     return this.answered(endpoint, outcome.decision, plan.dryRun, started, outcome.response);
   }
 
@@ -125,11 +125,9 @@ export class AdmissionHandler {
     const id = eventId(now);
     logger.error({ err: error, uid: request.uid, eventId: id }, 'admission failed; the failure mode decides');
     const message = `Portcullis could not evaluate this request (event ${id}); failure mode ${failureMode}: ${failureMode === 'open' ? 'allowed' : 'denied'}`;
-    try {
-      this.options.recorder.enqueue(errorEvent(request, id, now, message, this.clusterContext()));
-    } catch (recordError) {
+    this.options.recorder.record(errorEvent(request, id, now, message, this.clusterContext())).catch((recordError: unknown) => {
       logger.error({ err: recordError, eventId: id }, 'the error event could not be recorded');
-    }
+    });
     const answer = failureMode === 'open' ? allowedAnswer(request.uid, { warnings: [message.slice(0, 120)] }) : deniedAnswer(request.uid, message);
     return this.answered(endpoint, 'Error', request.dryRun, started, answer);
   }
