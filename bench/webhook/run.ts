@@ -121,12 +121,12 @@ interface Load {
   readonly non2xx: number;
 }
 
-async function load(url: string, rate?: number): Promise<Load> {
+async function load(url: string, rate?: number, clients = connections): Promise<Load> {
   const result = await autocannon({
     url: `${url}/validate`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    connections,
+    connections: clients,
     duration: seconds,
     ...(rate !== undefined && { overallRate: rate }),
     requests: [{ setupRequest: withReview }],
@@ -167,6 +167,11 @@ await warm(webhook.url);
 const webhookFull = await load(webhook.url);
 const half = Math.max(1, Math.round(noopFull.rps / 2));
 const webhookHalf = await load(webhook.url, half);
+// Latency where the webhook has headroom: half of its own best.
+const own = Math.max(1, Math.round(webhookFull.rps / 2));
+const webhookOwnHalf = await load(webhook.url, own);
+// One client, one review after another: the time one review takes, with nothing queued.
+const webhookSerial = await load(webhook.url, undefined, 1);
 const webhookRss = await memory(webhook.memoryUrl);
 webhook.child.kill();
 
@@ -176,4 +181,6 @@ console.log(`${''.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'
 console.log(row('no-op HTTPS (floor), full load', noopFull, noopRss));
 console.log(row('webhook, full load', webhookFull, webhookRss));
 console.log(row(`webhook at ${half} req/s (half no-op)`, webhookHalf, webhookRss));
+console.log(row(`webhook at ${own} req/s (half its own)`, webhookOwnHalf, webhookRss));
+console.log(row('webhook, one client in a loop', webhookSerial, webhookRss));
 console.log(`  webhook throughput is ${((webhookFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's (target: at least 50%); p99 at half the no-op's load: ${webhookHalf.p99.toFixed(2)} ms (target: under 5 ms)`);
