@@ -13,7 +13,7 @@ import { planPut, type Head } from '../store/scan-plan.js';
 import { optional, type SqliteDatabase } from '../store/sqlite/database.js';
 import type { AccountSettings, Cluster } from '../store/store.js';
 import { openLocalDatabase, type LocalSchema } from './local-database.js';
-import { LruCache } from './lru.js';
+import { SegmentedLruCache } from './lru.js';
 import type { PolicySnapshot, SnapshotEntry, SnapshotState } from './policy-snapshot.js';
 import type { SyncRule, SyncRules, SyncScan, SyncScans, SyncSettings } from './sync-protocol.js';
 
@@ -92,7 +92,7 @@ export class LocalSnapshot implements PolicySnapshot {
   private clusters = new Map<string, Cluster>();
   private readonly keyByTag: Map<string, string>;
   /** Built evidence by key; null: no scan covers the key (asked before, so asked again often). */
-  private readonly evidence: LruCache<string, SnapshotEntry | null>;
+  private readonly evidence: SegmentedLruCache<string, SnapshotEntry | null>;
   private current: SnapshotState;
   private readonly applyTx: (changes: SnapshotChanges, rules: RuleWrites | undefined) => Applied;
 
@@ -105,7 +105,7 @@ export class LocalSnapshot implements PolicySnapshot {
     private readonly db: SqliteDatabase,
     options: LocalSnapshotOptions,
   ) {
-    this.evidence = new LruCache(options.evidenceCacheSize ?? DEFAULT_EVIDENCE_CACHE);
+    this.evidence = new SegmentedLruCache(options.evidenceCacheSize ?? DEFAULT_EVIDENCE_CACHE);
     const rules = db.all<{ id: string; version: number; seq: number; document: string }>('SELECT * FROM rules');
     this.ruleSet = new Map(rules.map((row) => [row.id, { ...row, document: JSON.parse(row.document) as Rule }]));
     this.compiled = compile(this.ruleSet);

@@ -26,6 +26,21 @@ export class LruCache<K, V> {
     }
   }
 
+  /** Sets the value as the most recently used; answers the entry it pushed out, if any. */
+  push(key: K, value: V): [K, V] | undefined {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size <= this.capacity) return undefined;
+    const oldest = this.entries.entries().next();
+    if (oldest.done) return undefined;
+    this.entries.delete(oldest.value[0]);
+    return oldest.value;
+  }
+
+  has(key: K): boolean {
+    return this.entries.has(key);
+  }
+
   delete(key: K): void {
     this.entries.delete(key);
   }
@@ -36,5 +51,54 @@ export class LruCache<K, V> {
 
   get size(): number {
     return this.entries.size;
+  }
+}
+
+/**
+ * An LRU that a stream of keys asked for once cannot flush (segmented LRU): a new entry waits in
+ * a small probation segment and moves to the protected one on its second use; what falls out of
+ * the protected segment gets one more chance in probation. Admission asks for the images of
+ * current releases again and again, and now and then for an old one: the old one must not push
+ * a current one out.
+ */
+export class SegmentedLruCache<K, V> {
+  private readonly probation: LruCache<K, V>;
+  private readonly protectedEntries: LruCache<K, V>;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 2) throw new Error(`A segmented LRU cache holds at least two entries, not ${capacity}.`);
+    const probation = Math.max(1, Math.floor(capacity / 8));
+    this.probation = new LruCache(probation);
+    this.protectedEntries = new LruCache(capacity - probation);
+  }
+
+  get(key: K): V | undefined {
+    const hot = this.protectedEntries.get(key);
+    if (hot !== undefined) return hot;
+    const value = this.probation.get(key);
+    if (value === undefined) return undefined;
+    this.probation.delete(key);
+    const demoted = this.protectedEntries.push(key, value);
+    if (demoted) this.probation.set(demoted[0], demoted[1]);
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    if (this.protectedEntries.has(key)) this.protectedEntries.set(key, value);
+    else this.probation.set(key, value);
+  }
+
+  delete(key: K): void {
+    this.probation.delete(key);
+    this.protectedEntries.delete(key);
+  }
+
+  clear(): void {
+    this.probation.clear();
+    this.protectedEntries.clear();
+  }
+
+  get size(): number {
+    return this.probation.size + this.protectedEntries.size;
   }
 }
