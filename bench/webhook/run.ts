@@ -134,12 +134,19 @@ async function load(url: string, rate?: number, clients = connections): Promise<
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, p999: result.latency.p99_9, errors: result.errors, non2xx: result.non2xx };
 }
 
-async function memory(url: string): Promise<number> {
+interface TargetState {
+  readonly rss: number;
+  /** The event loop's delay over the whole run, when the target measures it. */
+  readonly loopDelayP99Ms?: number;
+  readonly loopDelayMaxMs?: number;
+}
+
+async function state(url: string): Promise<TargetState> {
   return new Promise((resolve, reject) => {
     request(`${url}/memory`, { rejectUnauthorized: false }, (response) => {
       let text = '';
       response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve((JSON.parse(text) as { rss: number }).rss));
+      response.on('end', () => resolve(JSON.parse(text) as TargetState));
     })
       .on('error', reject)
       .end();
@@ -157,7 +164,7 @@ const row = (name: string, l: Load, rss: number) =>
 const noop = await start('noop');
 await warm(noop.url);
 const noopFull = await load(noop.url);
-const noopRss = await memory(noop.url);
+const noopRss = (await state(noop.url)).rss;
 noop.child.kill();
 
 const startedAt = performance.now();
@@ -172,7 +179,8 @@ const own = Math.max(1, Math.round(webhookFull.rps / 2));
 const webhookOwnHalf = await load(webhook.url, own);
 // One client, one review after another: the time one review takes, with nothing queued.
 const webhookSerial = await load(webhook.url, undefined, 1);
-const webhookRss = await memory(webhook.memoryUrl);
+const webhookState = await state(webhook.memoryUrl);
+const webhookRss = webhookState.rss;
 webhook.child.kill();
 
 console.log(`webhook benchmark: Deployment of 3 images; snapshot of ${imageCount} images × ${values.findings} findings, ${String(webhook.info.rules)} rules (${values.policy}); ${connections} keep-alive connections, ${seconds} s per run (node ${process.version})`);
@@ -183,4 +191,5 @@ console.log(row('webhook, full load', webhookFull, webhookRss));
 console.log(row(`webhook at ${half} req/s (half no-op)`, webhookHalf, webhookRss));
 console.log(row(`webhook at ${own} req/s (half its own)`, webhookOwnHalf, webhookRss));
 console.log(row('webhook, one client in a loop', webhookSerial, webhookRss));
+console.log(`  webhook event loop delay over all runs: p99 ${webhookState.loopDelayP99Ms?.toFixed(1)} ms, max ${webhookState.loopDelayMaxMs?.toFixed(1)} ms`);
 console.log(`  webhook throughput is ${((webhookFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's (target: at least 50%); p99 at half the no-op's load: ${webhookHalf.p99.toFixed(2)} ms (target: under 5 ms)`);

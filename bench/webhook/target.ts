@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DEFAULT_SETTINGS } from '../../src/api/settings.js';
@@ -34,9 +35,13 @@ const { values } = parseArgs({
 const dir = values.dir ?? '/tmp/portcullis-bench-webhook';
 const imageCount = Number(values.images);
 
+/** How long the event loop was held up (a stall delays every review waiting behind it). */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+
 function memory(response: ServerResponse): void {
   response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(process.memoryUsage()));
+  response.end(JSON.stringify({ ...process.memoryUsage(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }));
 }
 
 function ready(info: Record<string, unknown>): void {
@@ -112,7 +117,8 @@ async function main(): Promise<void> {
   } else {
     const dataDir = join(dir, `webhook-${imageCount}x${values.findings}-${values.rules}-${values.policy}`);
     const source = new SyntheticSource(imageCount, Number(values.findings), Number(values.rules), values.policy === 'worst', existsSync(join(dataDir, SNAPSHOT_FILE)));
-    const discard: EventSink = { deliver: async () => {} };
+    // Events are taken as the HTTP sink takes them (JSON text, sent on as is) and dropped.
+  const discard: EventSink = { deliver: async () => {}, deliverJson: async () => {} };
     const filling = performance.now();
     // Fill (or reuse) the snapshot before listening: a sync round of 100,000 scans takes a while.
     const snapshot = LocalSnapshot.open(join(dataDir, SNAPSHOT_FILE));

@@ -40,6 +40,8 @@ export class ControlPlaneError extends Error {
 interface RequestOptions {
   readonly query?: Readonly<Record<string, string | number | undefined>>;
   readonly body?: unknown;
+  /** A body already serialized (JSON text), sent as is. */
+  readonly rawBody?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -51,12 +53,13 @@ export async function requestControlPlane(connection: ControlPlaneConnection, me
   const timeout = AbortSignal.timeout(connection.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const headers: Record<string, string> = { authorization: `Bearer ${connection.token}`, accept: 'application/json' };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (body !== undefined) headers['content-type'] = 'application/json';
   const send = connection.fetch ?? fetch;
   let text: string;
   let response: Response;
   try {
-    response = await send(url, { method, headers, signal, ...(options.body !== undefined && { body: JSON.stringify(options.body) }) });
+    response = await send(url, { method, headers, signal, ...(body !== undefined && { body }) });
     text = await response.text();
   } catch (error) {
     throw new ControlPlaneError(`${where} at ${url.origin}: ${reasonOf(error, timeout)}`);

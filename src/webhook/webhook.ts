@@ -71,7 +71,8 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const snapshot = LocalSnapshot.open(join(options.dataDir, SNAPSHOT_FILE));
   // NORMAL: an enqueued event survives the process dying at any moment; an fsync per admission
   // (FULL) would put a disk flush in front of every deployment.
-  const outbox = Outbox.open(join(options.dataDir, OUTBOX_FILE), { sink: options.sink, logger: log, synchronous: 'NORMAL' });
+  // Batches of 100: deleting what was delivered holds the event loop for each batch's page writes.
+  const outbox = Outbox.open(join(options.dataDir, OUTBOX_FILE), { sink: options.sink, logger: log, synchronous: 'NORMAL', batchSize: 100 });
   const syncer = new Syncer({ source: options.source, snapshot, logger: log, ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }) });
   const closers: (() => unknown)[] = [];
   try {
