@@ -121,6 +121,11 @@ export class AdmissionHandler {
   /** A fault of ours (a bug, a broken snapshot): the failure mode answers, and an Error event says what happened. */
   private failed(endpoint: Endpoint, request: AdmissionRequest, error: Error, started: number): HandlerAnswer {
     const { failureMode, logger } = this.options;
+    if (endpoint === 'mutate') {
+      // Pinning decides nothing: when it fails, the request goes on unpinned and /validate decides.
+      logger.error({ err: error, uid: request.uid }, 'pinning failed; the request goes on unpinned');
+      return this.answered(endpoint, 'Error', request.dryRun, started, allowedAnswer(request.uid));
+    }
     const now = this.now();
     const id = eventId(now);
     logger.error({ err: error, uid: request.uid, eventId: id }, 'admission failed; the failure mode decides');
