@@ -18,25 +18,46 @@ export class PostgresEvents implements EventStore {
     if (indexed.length === 0) return 0;
     // In id order: two batches sharing events then wait for each other instead of deadlocking.
     indexed.sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
+    // Set-based: one statement for the events and one per side table, whatever the batch size
+    // (a statement per event made ingestion wait on round trips).
     return this.db.transaction(async (tx) => {
-      let stored = 0;
-      for (const { event, index } of indexed) {
-        // A delivery retried while the first is still in flight waits on the id's index entry
-        // and then does nothing, so the side rows are written once too.
-        const inserted = await tx.run(
-          `INSERT INTO events (id, time_ms, cluster, namespace, decision, dry_run, kind, name, body)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT (id) DO NOTHING`,
-          event.id, index.timeMs, event.cluster ?? null, event.namespace, event.decision, event.dryRun, event.kind, event.name, JSON.stringify(event),
-        );
-        if (inserted === 0) continue;
-        stored += 1;
-        for (const side of EVENT_SIDE_TABLES) {
-          const values = side.values(index);
-          if (values.length === 0) continue;
-          await tx.run(`INSERT INTO ${side.table} (${side.column}, time_ms, event_id) SELECT unnest($1::text[]), $2, $3`, values, index.timeMs, event.id);
+      // A delivery retried while the first is still in flight waits on the ids' index entries
+      // and then inserts none of them, so the side rows are written once too.
+      const inserted = await tx.all<{ id: string }>(
+        `INSERT INTO events (id, time_ms, cluster, namespace, decision, dry_run, kind, name, body)
+         SELECT id, time_ms, cluster, namespace, decision, dry_run, kind, name, body::jsonb
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[], $9::text[])
+           AS e (id, time_ms, cluster, namespace, decision, dry_run, kind, name, body)
+         ORDER BY id
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id`,
+        indexed.map(({ event }) => event.id),
+        indexed.map(({ index }) => index.timeMs),
+        indexed.map(({ event }) => event.cluster ?? null),
+        indexed.map(({ event }) => event.namespace),
+        indexed.map(({ event }) => event.decision),
+        indexed.map(({ event }) => event.dryRun),
+        indexed.map(({ event }) => event.kind),
+        indexed.map(({ event }) => event.name),
+        indexed.map(({ event }) => JSON.stringify(event)),
+      );
+      const fresh = new Set(inserted.map((row) => row.id));
+      for (const side of EVENT_SIDE_TABLES) {
+        const values: string[] = [];
+        const times: number[] = [];
+        const ids: string[] = [];
+        for (const { event, index } of indexed) {
+          if (!fresh.has(event.id)) continue;
+          for (const value of side.values(index)) {
+            values.push(value);
+            times.push(index.timeMs);
+            ids.push(event.id);
+          }
         }
+        if (values.length === 0) continue;
+        await tx.run(`INSERT INTO ${side.table} (${side.column}, time_ms, event_id) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])`, values, times, ids);
       }
-      return stored;
+      return fresh.size;
     });
   }
 
