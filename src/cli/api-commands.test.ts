@@ -40,6 +40,8 @@ describe('first start', () => {
   it('made the default rule and an admin token', async () => {
     expect(server.bootstrap.defaultRuleCreated).toBe(true);
     expect(admin).toMatch(/^pcl_[\w-]{43}$/);
+    // The database's identity, which webhooks compare to notice a restored or replaced one.
+    expect(await server.store.settings.get<string>('installation')).toMatch(/^[0-9a-f-]{36}$/);
     const { code, stdout } = await cli(['rules', 'list', '-o', 'json']);
     expect(code).toBe(0);
     const { rules } = JSON.parse(stdout) as { rules: { name: string; action: string; version: number }[] };

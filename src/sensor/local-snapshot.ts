@@ -95,6 +95,7 @@ export class LocalSnapshot implements PolicySnapshot {
   private readonly evidence: SegmentedLruCache<string, SnapshotEntry | null>;
   private current: SnapshotState;
   private readonly applyTx: (changes: SnapshotChanges, rules: RuleWrites | undefined) => Applied;
+  private readonly resetTx: () => void;
 
   /** `file`: a path (created with its directory), or `:memory:` for a snapshot that lives as long as this object. */
   static open(file: string, options: LocalSnapshotOptions = {}): LocalSnapshot {
@@ -110,7 +111,9 @@ export class LocalSnapshot implements PolicySnapshot {
     this.ruleSet = new Map(rules.map((row) => [row.id, { ...row, document: JSON.parse(row.document) as Rule }]));
     this.compiled = compile(this.ruleSet);
     const settings = new Map(db.all<{ name: string; value: string }>('SELECT name, value FROM settings').map((row) => [row.name, JSON.parse(row.value) as unknown]));
+    const installation = settings.get('installation');
     this.useSettings({
+      ...(typeof installation === 'string' && { installation }),
       settings: (settings.get('settings') as Settings | undefined) ?? NO_SETTINGS.settings,
       accounts: (settings.get('accounts') as AccountSettings[] | undefined) ?? [],
       clusters: (settings.get('clusters') as Cluster[] | undefined) ?? [],
@@ -119,6 +122,9 @@ export class LocalSnapshot implements PolicySnapshot {
     const cursors = new Map(db.all<{ name: string; value: string }>('SELECT name, value FROM cursors').map((row) => [row.name, row.value]));
     const syncedAt = cursors.get('syncedAt');
     this.current = Object.freeze({ rulesSeq: Number(cursors.get('rulesSeq') ?? 0), scansSeq: Number(cursors.get('scansSeq') ?? 0), ...(syncedAt !== undefined && { syncedAt }), stale: false });
+    this.resetTx = db.writer(() => {
+      for (const table of ['rules', 'scans', 'scan_keys', 'tags', 'cursors']) db.run(`DELETE FROM ${table}`);
+    });
     this.applyTx = db.writer((changes: SnapshotChanges, rules: RuleWrites | undefined): Applied => {
       if (rules) this.writeRules(rules);
       const applied = changes.scans ? this.writeScans(changes.scans.scans) : { keys: new Set<string>(), tags: new Map<string, string>() };
@@ -180,6 +186,24 @@ export class LocalSnapshot implements PolicySnapshot {
     for (const key of applied.keys) this.evidence.delete(key);
     for (const [tag, key] of applied.tags) this.keyByTag.set(tag, key);
     this.current = this.nextState(changes);
+  }
+
+  /** The control plane database this snapshot was synced from, when it said. */
+  installation(): string | undefined {
+    return this.synced.installation;
+  }
+
+  /**
+   * Forgets rules, scans, tags and cursors (not settings), for a sync from scratch: the control
+   * plane behind it is another database, whose sequence numbers mean something else.
+   */
+  reset(): void {
+    this.resetTx();
+    this.ruleSet = new Map();
+    this.compiled = compile(this.ruleSet);
+    this.keyByTag.clear();
+    this.evidence.clear();
+    this.current = Object.freeze({ rulesSeq: 0, scansSeq: 0, stale: this.current.stale });
   }
 
   /** Set by the syncer: several rounds in a row failed (or one succeeded again). */

@@ -58,6 +58,11 @@ export interface SyncScans {
 }
 
 export interface SyncSettings {
+  /**
+   * The control plane's database, by a random id made once: a webhook whose snapshot came from
+   * another (a restored or replaced database, whose sequences start again) starts afresh.
+   */
+  readonly installation?: string;
   readonly settings: Settings;
   /** The accounts with switches set; an account not listed has every switch on. */
   readonly accounts: readonly AccountSettings[];
@@ -175,6 +180,7 @@ const ClusterSchema = z.object({
 });
 
 export const SyncSettingsSchema = z.object({
+  installation: z.string().optional().describe("The control plane database's id: a webhook seeing another one resyncs from scratch."),
   settings: SettingsSchema,
   accounts: z.array(AccountSettingsSchema).describe('Accounts with switches set; an account not listed has every switch on.'),
   clusters: z.array(ClusterSchema),

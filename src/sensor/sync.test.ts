@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parseImageReference } from '../images/reference.js';
 import { DEFAULT_RULE } from '../policy/rule.js';
 import { LocalSnapshot } from './local-snapshot.js';
-import { HttpSyncSource, StoreSyncSource, Syncer, type SyncSource } from './sync.js';
+import { HttpSyncSource, INSTALLATION_SETTING, StoreSyncSource, Syncer, type SyncSource } from './sync.js';
 import { digestOf, listeningControlPlane, nativeScan, ruleDocument, tempDir, type ListeningControlPlane } from './testing/control-plane.js';
 
 const GRYPE_MULTI_ARCH = join(import.meta.dirname, '../../test/fixtures/grype/chainguard-ruby-wolfi-image.json');
@@ -178,6 +178,32 @@ describe('both sources', () => {
   });
 });
 
+describe('another control plane database', () => {
+  test('a snapshot synced from one database starts afresh when the control plane answers from another', async () => {
+    await cp.api.store.settings.put(INSTALLATION_SETTING, 'database-a', '2026-03-01T00:00:00.000Z');
+    await call('SecurityAdmin', 'POST', '/api/v1/rules', ruleDocument('rule-of-a'));
+    await call('Scanner', 'POST', '/api/v1/scans', nativeScan({ digest: digestOf('a'), tag: 'ghcr.io/org/a:1', findings: [{ id: 'CVE-2026-1', severity: 'High' }] }));
+    const snapshot = openSnapshot();
+    await syncerOf(http(), snapshot).syncNow();
+    expect(snapshot.installation()).toBe('database-a');
+    expect(refs(snapshot).map(([name]) => name)).toEqual(['rule-of-a']);
+
+    // Restored from an older backup: one rule, fewer changes, so lower sequence numbers.
+    const other = await listeningControlPlane();
+    try {
+      await other.api.store.settings.put(INSTALLATION_SETTING, 'database-b', '2026-03-01T00:00:00.000Z');
+      await other.api.call('SecurityAdmin', 'POST', '/api/v1/rules', { body: ruleDocument('rule-of-b') });
+      await syncerOf(new HttpSyncSource(other.connection('Sensor')), snapshot).syncNow();
+      expect(snapshot.installation()).toBe('database-b');
+      expect(refs(snapshot).map(([name]) => name)).toEqual(['rule-of-b']);
+      expect(lookup(snapshot, 'ghcr.io/org/a:1')).toBeUndefined();
+      expect(snapshot.state.rulesSeq).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('while the control plane is away', () => {
   test('the last-known-good snapshot survives a restart of the webhook without any source', async () => {
     await call('SecurityAdmin', 'POST', '/api/v1/rules', ruleDocument('deny-critical'));
@@ -205,7 +231,8 @@ describe('while the control plane is away', () => {
     await syncer.syncNow();
     await cp.stop();
 
-    await expect(syncer.syncNow()).rejects.toThrow(/GET \/api\/v1\/sync\/\w+ at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+    // Away: refused, or the kept-alive connection closed under the request.
+    await expect(syncer.syncNow()).rejects.toThrow(/GET \/api\/v1\/sync\/\w+ at http:\/\/127\.0\.0\.1:\d+: (ECONNREFUSED|UND_ERR_SOCKET)/);
     expect(snapshot.state.stale).toBe(false);
     syncer.start();
     await until(() => syncer.consecutiveFailures >= 4);

@@ -32,6 +32,9 @@ export interface SyncSource {
   settings(signal?: AbortSignal): Promise<SyncSettings>;
 }
 
+/** The settings key of the control plane database's id (made on first start, see server/bootstrap.ts). */
+export const INSTALLATION_SETTING = 'installation';
+
 /** The store read in-process: the all-in-one `serve`, and what the sync API answers with. */
 export class StoreSyncSource implements SyncSource {
   constructor(private readonly store: Store) {}
@@ -49,8 +52,13 @@ export class StoreSyncSource implements SyncSource {
   }
 
   async settings(): Promise<SyncSettings> {
-    const [settings, accounts, clusters] = await Promise.all([readSettings(this.store), this.store.clusters.listAccounts(), this.store.clusters.list()]);
-    return { settings, accounts, clusters };
+    const [installation, settings, accounts, clusters] = await Promise.all([
+      this.store.settings.get<string>(INSTALLATION_SETTING),
+      readSettings(this.store),
+      this.store.clusters.listAccounts(),
+      this.store.clusters.list(),
+    ]);
+    return { ...(typeof installation === 'string' && { installation }), settings, accounts, clusters };
   }
 }
 
@@ -189,13 +197,16 @@ export class Syncer {
     const signal = this.abort.signal;
     const pageSize = this.options.pageSize ?? SCAN_PAGE_DEFAULT;
     try {
-      // Rules and settings first, in one step with the first scans: they are small and they are
-      // what decides, so a long initial scan download does not hold them back.
-      const [rules, settings, first] = await Promise.all([
-        source.rulesSince(snapshot.state.rulesSeq, signal),
-        source.settings(signal),
-        source.scansSince(snapshot.state.scansSeq, pageSize, signal),
-      ]);
+      // Settings first: they say which database the cursors belong to.
+      const settings = await source.settings(signal);
+      const known = snapshot.installation();
+      if (settings.installation !== undefined && known !== undefined && settings.installation !== known) {
+        this.logger.warn({ was: known, now: settings.installation }, 'the control plane has another database than this snapshot came from (restored or replaced): syncing everything anew');
+        snapshot.reset();
+      }
+      // Rules in one step with the first scans: they are small and they are what decides, so a
+      // long initial scan download does not hold them back.
+      const [rules, first] = await Promise.all([source.rulesSince(snapshot.state.rulesSeq, signal), source.scansSince(snapshot.state.scansSeq, pageSize, signal)]);
       let page = first;
       let scans = page.scans.length;
       let pages = 1;

@@ -1,8 +1,10 @@
 // What a new installation gets on its first start: the default rule of DESIGN.md and an admin
 // token. Runs on every start and does nothing once done, so a restart or a second replica
 // starting at the same moment changes nothing.
+import { randomUUID } from 'node:crypto';
 import { createToken } from '../api/auth.js';
 import { DEFAULT_RULE } from '../policy/rule.js';
+import { INSTALLATION_SETTING } from '../sensor/sync.js';
 import { ConflictError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 
@@ -21,6 +23,8 @@ export interface BootstrapResult {
 
 export async function bootstrap(store: Store, now: Date, adminSecret: string | undefined): Promise<BootstrapResult> {
   const at = now.toISOString();
+  // The database's identity, for webhooks to notice a restored or replaced one (see sensor/sync.ts).
+  if ((await store.settings.get<string>(INSTALLATION_SETTING)) === undefined) await store.settings.put(INSTALLATION_SETTING, randomUUID(), at);
   let defaultRuleCreated = false;
   if (!(await store.settings.get<boolean>(DEFAULT_RULE_SETTING))) {
     try {
