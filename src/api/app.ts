@@ -1,5 +1,7 @@
 // The control-plane API as a fastify instance, not yet listening: `portcullis serve` and
 // `control-plane` listen on it, tests inject requests into it.
+import type { RequestListener, Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { DEFAULT_LIMITS, type ApiDeps } from './deps.js';
 import { answerError, answerNotFound } from './error-handler.js';
@@ -16,6 +18,8 @@ export function buildApi(deps: ApiDeps, routes: readonly Route[] = API_ROUTES): 
   const logger: FastifyBaseLogger | undefined = deps.logger ? deps.logger.child({ component: 'api' }, { redact: { paths: REDACT, censor: '[redacted]' } }) : undefined;
   const app = fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
+    // HTTPS through a server factory keeps the instance's types those of the HTTP default.
+    ...(deps.tls && { serverFactory: (handler: RequestListener) => createHttpsServer({ cert: deps.tls?.cert, key: deps.tls?.key }, handler) as unknown as HttpServer }),
     bodyLimit: limits.bodyBytes,
     routerOptions: { ignoreTrailingSlash: true },
   });

@@ -20,6 +20,8 @@ export interface ApiDeps {
    * 500). Tests turn it on so the OpenAPI document cannot drift from what the API really sends.
    */
   readonly checkResponses?: boolean;
+  /** Serve HTTPS with this certificate and key (PEM); absent: plain HTTP (behind a TLS-terminating ingress). */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export const DEFAULT_LIMITS: ApiLimits = Object.freeze({

@@ -22,6 +22,8 @@ interface ServeOptions extends Partial<WebhookFlags> {
   database?: string;
   retentionDays: number;
   logLevel: string;
+  apiTlsCert?: string;
+  apiTlsKey?: string;
 }
 
 const MIN_ADMIN_SECRET = 24;
@@ -34,6 +36,8 @@ export function registerServe(program: Command, io: Io, stopSignal: StopSignal =
       .option('--host <address>', 'address to listen on', '0.0.0.0')
       .option('--database <url>', 'sqlite:PATH (relative to --data-dir) or postgres://user:pass@host/db', process.env.PORTCULLIS_DATABASE)
       .option('--retention-days <n>', 'admission events older than this are deleted', positive, DEFAULT_RETENTION_DAYS)
+      .option('--api-tls-cert <file>', 'serve the API over HTTPS with this certificate (PEM); without it, plain HTTP for a TLS-terminating ingress')
+      .option('--api-tls-key <file>', 'its private key (PEM)')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace', process.env.PORTCULLIS_LOG_LEVEL ?? 'info');
 
   withWebhookOptions(common(program.command('serve')))
@@ -60,6 +64,7 @@ async function run(mode: 'serve' | 'control-plane', options: ServeOptions, io: I
     retentionDays: options.retentionDays,
     ...(options.database !== undefined && { database: options.database }),
     ...(adminSecret !== undefined && { adminSecret }),
+    ...apiTls(options),
   });
   const { adminToken, adminTokenFromEnvironment, defaultRuleCreated } = server.bootstrap;
   // For a person at the terminal, not the log: the secret must never reach a log collector.
@@ -85,6 +90,14 @@ async function run(mode: 'serve' | 'control-plane', options: ServeOptions, io: I
   logger.info({ signal }, 'shutting down: finishing requests in flight');
   await webhook?.close();
   await server.close();
+}
+
+function apiTls(options: ServeOptions): { tls?: { certFile: string; keyFile: string } } {
+  if (options.apiTlsCert === undefined && options.apiTlsKey === undefined) return {};
+  if (options.apiTlsCert === undefined || options.apiTlsKey === undefined) {
+    throw InputError.of({ path: options.apiTlsCert === undefined ? '--api-tls-cert' : '--api-tls-key', message: 'is needed too: --api-tls-cert and --api-tls-key go together' });
+  }
+  return { tls: { certFile: options.apiTlsCert, keyFile: options.apiTlsKey } };
 }
 
 /** The webhook beside the control plane: the same admission path, synced from the store in-process, its events into the store. */

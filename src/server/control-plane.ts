@@ -8,6 +8,7 @@ import { buildApi } from '../api/app.js';
 import { startRetention } from '../api/retention.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import { readTls, type TlsFiles } from '../webhook/tls.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
 
 export interface ControlPlaneOptions {
@@ -22,6 +23,8 @@ export interface ControlPlaneOptions {
   readonly retentionDays?: number;
   /** PORTCULLIS_ADMIN_TOKEN: the first admin token's secret, instead of a random one. */
   readonly adminSecret?: string;
+  /** Serve the API over HTTPS with these files (PEM). */
+  readonly tls?: TlsFiles;
 }
 
 export interface RunningControlPlane {
@@ -41,11 +44,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   try {
     await store.migrate();
     const result = await bootstrap(store, now(), options.adminSecret);
-    const app = buildApi({ store, now, logger: options.logger });
+    const app = buildApi({ store, now, logger: options.logger, ...(options.tls && { tls: readTls(options.tls) }) });
     const stopRetention = startRetention(store, { days: options.retentionDays ?? DEFAULT_RETENTION_DAYS, now, logger: options.logger });
     let address: string;
     try {
       address = await app.listen({ host: options.host, port: options.port });
+      if (options.tls) address = address.replace(/^http:/, 'https:');
     } catch (error) {
       stopRetention();
       await app.close();
