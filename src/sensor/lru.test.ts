@@ -35,6 +35,16 @@ describe('SegmentedLruCache', () => {
     expect(hot.filter((key) => cache.get(key) !== undefined)).toEqual([]);
   });
 
+  test('a key asked for again soon after it fell out of probation is protected on its return', () => {
+    const cache = new SegmentedLruCache<string, number>(16);
+    // A cycle over 14 keys: each comes back after 13 others, long after probation (2) forgot it.
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 14; i++) if (cache.get(`k${i}`) === undefined) cache.set(`k${i}`, i);
+    }
+    const misses = Array.from({ length: 14 }, (_, i) => cache.get(`k${i}`)).filter((v) => v === undefined);
+    expect(misses).toEqual([]);
+  });
+
   test('delete and clear reach both segments; a protected key can be set anew', () => {
     const cache = new SegmentedLruCache<string, number>(16);
     cache.set('a', 1);

@@ -55,21 +55,25 @@ export class LruCache<K, V> {
 }
 
 /**
- * An LRU that a stream of keys asked for once cannot flush (segmented LRU): a new entry waits in
- * a small probation segment and moves to the protected one on its second use; what falls out of
- * the protected segment gets one more chance in probation. Admission asks for the images of
- * current releases again and again, and now and then for an old one: the old one must not push
- * a current one out.
+ * An LRU that a stream of keys asked for once cannot flush (2Q): a new entry waits in a small
+ * probation segment; asked for again while there, or soon after it fell out (its key is still
+ * remembered, without its value), it goes to the protected segment. What falls out of the
+ * protected segment gets one more chance in probation. Admission asks for the images of current
+ * releases again and again, and now and then for an old one: the old one must not push a current
+ * one out.
  */
 export class SegmentedLruCache<K, V> {
   private readonly probation: LruCache<K, V>;
   private readonly protectedEntries: LruCache<K, V>;
+  /** Keys that fell out of probation lately: one of them asked for again is not a one-off. */
+  private readonly ghosts: LruCache<K, true>;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 2) throw new Error(`A segmented LRU cache holds at least two entries, not ${capacity}.`);
     const probation = Math.max(1, Math.floor(capacity / 8));
     this.probation = new LruCache(probation);
     this.protectedEntries = new LruCache(capacity - probation);
+    this.ghosts = new LruCache(capacity * 4);
   }
 
   get(key: K): V | undefined {
@@ -78,27 +82,41 @@ export class SegmentedLruCache<K, V> {
     const value = this.probation.get(key);
     if (value === undefined) return undefined;
     this.probation.delete(key);
-    const demoted = this.protectedEntries.push(key, value);
-    if (demoted) this.probation.set(demoted[0], demoted[1]);
+    this.protect(key, value);
     return value;
   }
 
   set(key: K, value: V): void {
     if (this.protectedEntries.has(key)) this.protectedEntries.set(key, value);
-    else this.probation.set(key, value);
+    else if (this.ghosts.has(key)) {
+      this.ghosts.delete(key);
+      this.protect(key, value);
+    } else this.onProbation(key, value);
   }
 
   delete(key: K): void {
     this.probation.delete(key);
     this.protectedEntries.delete(key);
+    this.ghosts.delete(key);
   }
 
   clear(): void {
     this.probation.clear();
     this.protectedEntries.clear();
+    this.ghosts.clear();
   }
 
   get size(): number {
     return this.probation.size + this.protectedEntries.size;
+  }
+
+  private protect(key: K, value: V): void {
+    const demoted = this.protectedEntries.push(key, value);
+    if (demoted) this.onProbation(demoted[0], demoted[1]);
+  }
+
+  private onProbation(key: K, value: V): void {
+    const out = this.probation.push(key, value);
+    if (out) this.ghosts.set(out[0], true);
   }
 }
