@@ -19,8 +19,8 @@ import type { SyncRule, SyncRules, SyncScan, SyncScans, SyncSettings } from './s
 
 export const SNAPSHOT_FILE = 'snapshot.db';
 
-/** Images whose evidence is kept built in memory. An image of 50 findings takes some 25 kB. */
-export const DEFAULT_EVIDENCE_CACHE = 2048;
+/** Images whose evidence is kept built in memory: some 25 kB each at 50 findings, about 100 MB in all. */
+export const DEFAULT_EVIDENCE_CACHE = 4096;
 
 const SCHEMA: LocalSchema = {
   version: 1,
