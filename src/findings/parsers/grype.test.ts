@@ -4,10 +4,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { readJson } from '../../input/source-text.js';
-import { InputError } from '../../problems.js';
-import type { Finding, ImageScan } from '../model.js';
+import type { ImageScan } from '../model.js';
+import type { InputError } from '../../problems.js';
 import type { Severity } from '../severity.js';
 import { parseGrypeReport } from './grype.js';
+import { countsOf, findingOf, findingsOf, inputErrorOf, lineOf } from './testing/report-tests.js';
 
 const GRYPE = join(import.meta.dirname, '../../../test/fixtures/grype');
 const textOf = (name: string): string => readFileSync(join(GRYPE, name), 'utf8');
@@ -27,39 +28,6 @@ function rawCounts(text: string): Record<Severity, number> {
   const words: Record<string, Severity> = { Critical: 'Critical', High: 'High', Medium: 'Medium', Low: 'Low', Negligible: 'Low' };
   for (const match of (JSON.parse(text) as RawReport).matches) counts[words[match.vulnerability.severity ?? ''] ?? 'Unknown']++;
   return counts;
-}
-
-function countsOf(scan: ImageScan): Record<Severity, number> {
-  const counts: Record<Severity, number> = { Critical: 0, High: 0, Medium: 0, Low: 0, Unknown: 0 };
-  for (const finding of scan.findings) counts[finding.severity]++;
-  return counts;
-}
-
-function findingsOf(scan: ImageScan, id: string, pkg: string): Finding[] {
-  return scan.findings.filter((f) => f.id === id && f.package.name === pkg);
-}
-
-function findingOf(scan: ImageScan, id: string, pkg: string): Finding {
-  const found = findingsOf(scan, id, pkg);
-  expect(found).toHaveLength(1);
-  return found[0] as Finding;
-}
-
-function inputErrorOf(run: () => unknown): InputError {
-  let result: unknown;
-  try {
-    result = run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error(`expected an InputError, got ${JSON.stringify(result)?.slice(0, 200)}`);
-}
-
-function lineOf(text: string, needle: string): number {
-  const hits = text.split('\n').flatMap((line, i) => (line.includes(needle) ? [i + 1] : []));
-  expect(hits).toHaveLength(1);
-  return hits[0] as number;
 }
 
 const LOCAL_IMAGE_WARNING = /names no repo digest \(the image did not come from a registry\), so its manifest digest sha256:[0-9a-f]{64} may not be the one a registry serves/;

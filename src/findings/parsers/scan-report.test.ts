@@ -3,23 +3,13 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { InputError, formatProblem } from '../../problems.js';
+import { formatProblem } from '../../problems.js';
 import { SCAN_FORMATS, detectScanFormat, parseScanReport } from './scan-report.js';
+import { inputErrorOf } from './testing/report-tests.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../test/fixtures');
 const fixture = (format: string, name: string): string => readFileSync(join(FIXTURES, format, name), 'utf8');
 const filesOf = (format: string): string[] => readdirSync(join(FIXTURES, format)).filter((name) => name.endsWith('.json'));
-
-function inputErrorOf(run: () => unknown): InputError {
-  let result: unknown;
-  try {
-    result = run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error(`expected an InputError, got ${JSON.stringify(result)?.slice(0, 200)}`);
-}
 
 describe('parseScanReport', () => {
   test('SCAN_FORMATS names the formats it reads', () => {

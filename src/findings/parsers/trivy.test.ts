@@ -4,9 +4,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { readJson } from '../../input/source-text.js';
-import { InputError } from '../../problems.js';
-import type { Finding, ImageScan } from '../model.js';
+import type { ImageScan } from '../model.js';
+import type { InputError } from '../../problems.js';
 import type { Severity } from '../severity.js';
+import { countsOf, findingOf, inputErrorOf, lineOf } from './testing/report-tests.js';
 import { parseTrivyReport } from './trivy.js';
 
 const TRIVY = join(import.meta.dirname, '../../../test/fixtures/trivy');
@@ -34,38 +35,6 @@ function rawCounts(text: string): Record<Severity, number> {
     for (const v of result.Vulnerabilities ?? []) counts[words[v.Severity ?? ''] ?? 'Unknown']++;
   }
   return counts;
-}
-
-function countsOf(scan: ImageScan): Record<Severity, number> {
-  const counts: Record<Severity, number> = { Critical: 0, High: 0, Medium: 0, Low: 0, Unknown: 0 };
-  for (const finding of scan.findings) counts[finding.severity]++;
-  return counts;
-}
-
-function findingOf(scan: ImageScan, id: string, pkg: string): Finding {
-  const found = scan.findings.filter((f) => f.id === id && f.package.name === pkg);
-  expect(found).toHaveLength(1);
-  return found[0] as Finding;
-}
-
-/** The InputError `run` throws; fails when it returns instead. */
-function inputErrorOf(run: () => unknown): InputError {
-  let result: unknown;
-  try {
-    result = run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error(`expected an InputError, got ${JSON.stringify(result)?.slice(0, 200)}`);
-}
-
-/** 1-based line of the only line holding `needle`. */
-function lineOf(text: string, needle: string): number {
-  const lines = text.split('\n');
-  const hits = lines.flatMap((line, i) => (line.includes(needle) ? [i + 1] : []));
-  expect(hits).toHaveLength(1);
-  return hits[0] as number;
 }
 
 const TAR_WARNING = /names no repo digest .*keyed by image ID sha256:[0-9a-f]{64}.*admission can match it only by tag/;
