@@ -172,7 +172,7 @@ export class Outbox {
   }
 
   enqueue(event: AdmissionEvent): void {
-    this.db.run('INSERT INTO outbox (id, body) VALUES (?, ?)', event.id, JSON.stringify(event));
+    this.insertGroup([event]);
     this.wake(this.options.lingerMs ?? 100);
   }
 

@@ -32,7 +32,10 @@ export async function resolveImages(references: readonly string[], context: Reso
 
 async function resolveImage(reference: string, context: ResolutionContext): Promise<ResolvedImage> {
   const parsed = tryParseImageReference(reference);
-  if (!parsed || parsed.digest !== undefined || !context.resolver) return { image: evidenceOf(reference, context) };
+  // Not a reference any runtime can pull: nothing to find it by.
+  if (!parsed) return { image: { reference, status: 'Unsupported' } };
+  // Pinned, or no registry to ask: the snapshot knows it by digest, or by the tags scans named.
+  if (parsed.digest !== undefined || !context.resolver) return { image: fromSnapshot(reference, parsed, context, parsed.digest) };
   const resolution = await context.resolver.resolve(parsed, { timeoutMs: context.timeoutMs });
   if (resolution.status === 'Unresolved') return { image: { reference, parsed, status: 'Unresolved' } };
   // Findings of the platform manifest, else of the index (a multi-arch report names both).
@@ -43,14 +46,6 @@ async function resolveImage(reference: string, context: ResolutionContext): Prom
     if (image.status === 'Scanned') return { image: { ...image, digest: decidedBy }, tagDigest: resolution.digest };
   }
   return { image: { reference, parsed, digest: decidedBy, status: 'NotScanned' }, tagDigest: resolution.digest };
-}
-
-function evidenceOf(reference: string, context: ResolutionContext): TargetImage {
-  const parsed = tryParseImageReference(reference);
-  // Not a reference any runtime can pull: nothing to find it by.
-  if (!parsed) return { reference, status: 'Unsupported' };
-  // Pinned, or no registry to ask: the snapshot knows it by digest, or by the tags scans named.
-  return fromSnapshot(reference, parsed, context, parsed.digest);
 }
 
 function fromSnapshot(reference: string, parsed: ImageReference, context: ResolutionContext, digest: string | undefined): TargetImage {
