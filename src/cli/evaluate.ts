@@ -1,6 +1,5 @@
 // `portcullis evaluate`: manifests against rules and scan reports, offline, as in a CI pipeline.
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { FindingsCatalog } from '../findings/catalog.js';
 import { parseScanReport } from '../findings/parsers/scan-report.js';
@@ -13,6 +12,7 @@ import type { ClusterContext } from '../policy/target.js';
 import { InputError, type Problem } from '../problems.js';
 import { renderJson, renderTable } from './evaluation-report.js';
 import { EXIT } from './exit-codes.js';
+import { reportFiles } from './report-files.js';
 import type { Io } from './main.js';
 
 interface EvaluateOptions {
@@ -78,7 +78,7 @@ function readRules(files: readonly string[], io: Io): Rule[] {
 function readScans(paths: readonly string[], format: 'trivy' | 'grype' | undefined, io: Io): FindingsCatalog {
   const catalog = new FindingsCatalog();
   const problems: Problem[] = [];
-  for (const file of paths.flatMap(expandDirectory)) {
+  for (const file of reportFiles(paths)) {
     try {
       const scan = parseScanReport(readText(file), file, format);
       for (const warning of scan.warnings) io.stderr(`warning: ${file}: ${warning}\n`);
@@ -90,22 +90,6 @@ function readScans(paths: readonly string[], format: 'trivy' | 'grype' | undefin
   }
   if (problems.length > 0) throw new InputError(problems);
   return catalog;
-}
-
-function expandDirectory(path: string): string[] {
-  if (!statOrFail(path).isDirectory()) return [path];
-  return readdirSync(path)
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => join(path, name));
-}
-
-function statOrFail(path: string): Stats {
-  try {
-    return statSync(path);
-  } catch (error) {
-    throw InputError.of({ file: path, message: describeFsError(error) });
-  }
 }
 
 function readText(file: string): string {

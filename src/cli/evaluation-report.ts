@@ -4,6 +4,7 @@ import type { Finding } from '../findings/model.js';
 import { SEVERITIES } from '../findings/severity.js';
 import type { SeverityCounts } from '../policy/evidence.js';
 import type { Violation } from '../policy/evaluate.js';
+import { countsSummary, table } from './output.js';
 
 const TOP_FINDINGS = 5;
 
@@ -43,7 +44,7 @@ export function renderTable(verdicts: readonly WorkloadVerdict[]): string {
     evaluation.decision,
     `${images.length} image${images.length === 1 ? '' : 's'}: ${summarize(images.map((i) => i.counts), images.filter((i) => i.scanStatus !== 'Scanned').length)}`,
   ]);
-  const lines = [...columns([['KIND', 'NAMESPACE', 'NAME', 'DECISION', 'IMAGES'], ...rows])];
+  const lines = table(['KIND', 'NAMESPACE', 'NAME', 'DECISION', 'IMAGES'], rows).trimEnd().split('\n');
 
   const withViolations = verdicts.filter((v) => v.evaluation.violations.length > 0);
   if (withViolations.length > 0) lines.push('', 'Violations:');
@@ -77,13 +78,6 @@ function findingLine(f: Finding): string {
 }
 
 function summarize(counts: readonly SeverityCounts[], unscanned: number): string {
-  const total = (severity: (typeof SEVERITIES)[number]) => counts.reduce((sum, c) => sum + c[severity], 0);
-  const parts = SEVERITIES.filter((s) => total(s) > 0).map((s) => `${total(s)} ${s}`);
-  if (unscanned > 0) parts.push(`${unscanned} without scan`);
-  return parts.length > 0 ? parts.join(', ') : 'no findings';
-}
-
-function* columns(rows: readonly (readonly string[])[]): Generator<string> {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  for (const row of rows) yield row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ');
+  const total = Object.fromEntries(SEVERITIES.map((s) => [s, counts.reduce((sum, c) => sum + c[s], 0)])) as SeverityCounts;
+  return countsSummary(total, unscanned > 0 ? [`${unscanned} without scan`] : []);
 }

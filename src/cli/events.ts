@@ -1,12 +1,11 @@
 // `portcullis events …`: Admission Monitoring from the terminal: what was decided, and why.
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AdmissionEvent } from '../events/admission-event.js';
-import { SEVERITIES } from '../findings/severity.js';
 import { parseDuration } from '../policy/duration.js';
 import type { SeverityCounts } from '../policy/evidence.js';
 import { ApiClient, withServerOptions, type ServerOptions } from './api-client.js';
 import type { Io } from './main.js';
-import { serialized, table, withOutputOption, type OutputFormat } from './output.js';
+import { countsSummary, serialized, table, withOutputOption, type OutputFormat } from './output.js';
 
 interface EventSummary {
   id: string;
@@ -111,7 +110,7 @@ function eventDetail(event: AdmissionEvent): string {
   if (event.breakGlass !== undefined) lines.push(`Break-glass: ${event.breakGlass}`);
   lines.push('Images:');
   for (const image of event.images) {
-    lines.push(`  ${image.reference}${image.digest ? ` (${image.digest})` : ''}: ${image.scanStatus}, ${counts(image.counts)}`);
+    lines.push(`  ${image.reference}${image.digest ? ` (${image.digest})` : ''}: ${image.scanStatus}, ${countsSummary(image.counts)}`);
     for (const v of image.violations) {
       lines.push(`    ${v.action}${v.enforced ? '' : ' (not enforced)'} ${v.rule}${v.ruleVersion !== undefined ? ` v${v.ruleVersion}` : ''}: ${v.detail}`);
       for (const f of v.findings.slice(0, 5)) lines.push(`      ${f.id} ${f.severity} ${f.package} ${f.version}: ${f.fixedVersion ? `fixed in ${f.fixedVersion}` : 'no fix yet'}`);
@@ -124,11 +123,6 @@ function eventDetail(event: AdmissionEvent): string {
     for (const e of rule.exemptions) lines.push(`    exemption ${e.type} ${e.criterion} ${e.value}${e.expires ? ` until ${e.expires}` : ''}: ${e.state}${e.applied ? ', applied here' : ''}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function counts(c: SeverityCounts): string {
-  const parts = SEVERITIES.filter((s) => c[s] > 0).map((s) => `${c[s]} ${s}`);
-  return parts.length > 0 ? parts.join(', ') : 'no findings';
 }
 
 function since(value: string): number {

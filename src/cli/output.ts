@@ -1,6 +1,8 @@
 // How the API commands print what they get: a table for people, JSON or YAML for scripts.
 import { InvalidArgumentError, type Command } from 'commander';
 import { stringify } from 'yaml';
+import { SEVERITIES } from '../findings/severity.js';
+import type { SeverityCounts } from '../policy/evidence.js';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -32,4 +34,10 @@ export function table(header: readonly string[], rows: readonly (readonly string
 function oneLine(cell: string): string {
   // eslint-disable-next-line no-control-regex
   return cell.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+}
+
+/** `1 Critical, 4 Medium` (and any `extra` parts), or `no findings`. */
+export function countsSummary(counts: SeverityCounts, extra: readonly string[] = []): string {
+  const parts = [...SEVERITIES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`), ...extra];
+  return parts.length > 0 ? parts.join(', ') : 'no findings';
 }

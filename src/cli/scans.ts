@@ -1,13 +1,13 @@
 // `portcullis scans import FILE…`: Trivy, Grype or native reports to the control plane. Each
 // report is stored whole or not at all; posting one again changes nothing.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { SEVERITIES } from '../findings/severity.js';
 import type { SeverityCounts } from '../policy/evidence.js';
 import { InputError, type Problem } from '../problems.js';
 import { ApiClient, withServerOptions, type ServerOptions } from './api-client.js';
 import type { Io } from './main.js';
+import { countsSummary } from './output.js';
+import { reportFiles } from './report-files.js';
 
 interface ScanResult {
   id: string;
@@ -31,7 +31,7 @@ export function registerScans(program: Command, io: Io): void {
       .argument('<files...>', 'reports, or folders of them')
       .option('--format <format>', FORMATS.join(', '), format, 'auto'),
   ).action(async (paths: string[], options: ServerOptions & { format: (typeof FORMATS)[number] }) => {
-    const files = paths.flatMap(expand);
+    const files = reportFiles(paths);
     const client = new ApiClient(options);
     const progress = new Progress(io, files.length);
     const problems: Problem[] = [];
@@ -45,7 +45,7 @@ export function registerScans(program: Command, io: Io): void {
             query: { format: options.format === 'auto' ? undefined : options.format },
           });
           progress.clear();
-          io.stdout(`${file}: ${result.created ? 'stored' : 'unchanged'} (${result.scanner}, ${summary(result.counts)}) as ${result.keys.join(', ')}\n`);
+          io.stdout(`${file}: ${result.created ? 'stored' : 'unchanged'} (${result.scanner}, ${countsSummary(result.counts)}) as ${result.keys.join(', ')}\n`);
           for (const warning of result.warnings) io.stderr(`warning: ${file}: ${warning}\n`);
         } catch (error) {
           // The server names the place inside the report; the file is ours to name.
@@ -60,25 +60,6 @@ export function registerScans(program: Command, io: Io): void {
     progress.clear();
     if (problems.length > 0) throw new InputError(problems);
   });
-}
-
-function expand(path: string): string[] {
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(path).isDirectory();
-  } catch {
-    return [path]; // reported as "no such file" when it is read
-  }
-  if (!isDirectory) return [path];
-  return readdirSync(path)
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => join(path, name));
-}
-
-function summary(counts: SeverityCounts): string {
-  const parts = SEVERITIES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
-  return parts.length > 0 ? parts.join(', ') : 'no findings';
 }
 
 function format(value: string): (typeof FORMATS)[number] {
