@@ -11,20 +11,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseImageReference } from '../images/reference.js';
 import { basicAuthorization, pushImage, startRegistry, startSilentServer, unusedPort, type PushedImage, type TestRegistry } from '../../test/support/registry.js';
 import { startTokenServer, type TokenServer } from '../../test/support/registry-token.js';
-import { RegistryError } from './errors.js';
+import { failure } from './testing/failure.js';
 import { MEDIA_TYPES, OciClient, type OciClientOptions } from './oci-client.js';
 
 const LOOKUP_MS = 5_000;
 const lookup = (client: OciClient, reference: string, timeoutMs = LOOKUP_MS) =>
   client.manifestDigests(parseImageReference(reference), AbortSignal.timeout(timeoutMs));
-const failure = async (promise: Promise<unknown>): Promise<RegistryError> => {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof RegistryError)) throw new Error(`expected a RegistryError, got ${String(error)}`);
-  return error;
-};
 
 describe('an anonymous registry', () => {
   let registry: TestRegistry;

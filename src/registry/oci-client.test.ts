@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { parseImageReference } from '../images/reference.js';
-import { RegistryError } from './errors.js';
+import { failure } from './testing/failure.js';
 import { MANIFEST_ACCEPT, MEDIA_TYPES, OciClient, type OciClientOptions } from './oci-client.js';
 
 interface Seen {
@@ -71,14 +71,6 @@ function dockerHub(options: { tokenBody?: object } = {}): Route[] {
 
 const lookup = (options: OciClientOptions, reference: string) =>
   new OciClient(options).manifestDigests(parseImageReference(reference), AbortSignal.timeout(2_000));
-const failure = async (promise: Promise<unknown>): Promise<RegistryError> => {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof RegistryError)) throw new Error(`expected a RegistryError, got ${String(error)}`);
-  return error;
-};
 
 describe('Docker Hub', () => {
   test('docker.io is reached at registry-1.docker.io over https; the token comes from auth.docker.io; an index is read by digest', async () => {
