@@ -7,15 +7,16 @@ import { mergeFindings } from '../findings/catalog.js';
 import type { Finding, ImageScan, ScannerKind } from '../findings/model.js';
 import { taggedName, type ImageReference } from '../images/reference.js';
 import { compileRules, type CompiledRule } from '../policy/compile.js';
-import { ImageEvidence } from '../policy/evidence.js';
+import { compareFindings, ImageEvidence } from '../policy/evidence.js';
 import type { CloudProvider, Rule } from '../policy/rule.js';
 import { planPut, type Head } from '../store/scan-plan.js';
 import { optional, type SqliteDatabase } from '../store/sqlite/database.js';
 import type { AccountSettings, Cluster } from '../store/store.js';
+import { decodeFindings, encodeFindings } from './findings-codec.js';
 import { openLocalDatabase, type LocalSchema } from './local-database.js';
 import { SegmentedLruCache } from './lru.js';
 import type { PolicySnapshot, SnapshotEntry, SnapshotState } from './policy-snapshot.js';
-import type { SyncRule, SyncRules, SyncScan, SyncScans, SyncSettings } from './sync-protocol.js';
+import { compactFinding, type SyncRule, type SyncRules, type SyncScan, type SyncScans, type SyncSettings } from './sync-protocol.js';
 
 export const SNAPSHOT_FILE = 'snapshot.db';
 
@@ -23,10 +24,11 @@ export const SNAPSHOT_FILE = 'snapshot.db';
 export const DEFAULT_EVIDENCE_CACHE = 4096;
 
 const SCHEMA: LocalSchema = {
-  version: 1,
+  // 2: findings kept merged, worst first, in the findings codec's text.
+  version: 2,
   sql: `
     CREATE TABLE IF NOT EXISTS rules (id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, document TEXT NOT NULL);
-    -- One row per scan (its findings as compact JSON); scan_keys says which scan is current for each
+    -- One row per scan (its findings merged, worst first, as findings-codec text); scan_keys says which scan is current for each
     -- key and scanner, as in the store: a scan current for two digests (multi-arch) is kept once.
     CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, scanner TEXT NOT NULL, seq INTEGER NOT NULL, scanned_at TEXT, received_at TEXT NOT NULL, findings TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS scan_keys (key TEXT NOT NULL, scanner TEXT NOT NULL, scan_id TEXT NOT NULL, effective_ms INTEGER NOT NULL, PRIMARY KEY (key, scanner)) WITHOUT ROWID;
@@ -279,7 +281,7 @@ export class LocalSnapshot implements PolicySnapshot {
       if (plan.kind === 'unchanged') continue;
       this.db.run(
         'INSERT OR REPLACE INTO scans (id, scanner, seq, scanned_at, received_at, findings) VALUES (?, ?, ?, ?, ?, ?)',
-        scan.id, scan.scanner, scan.seq, optional(scan.scannedAt), scan.receivedAt, JSON.stringify(scan.findings),
+        scan.id, scan.scanner, scan.seq, optional(scan.scannedAt), scan.receivedAt, storedFindings(scan),
       );
       for (const key of plan.keys) {
         this.db.run('INSERT OR REPLACE INTO scan_keys (key, scanner, scan_id, effective_ms) VALUES (?, ?, ?, ?)', key, scan.scanner, scan.id, effectiveMs);
@@ -328,22 +330,27 @@ function compile(rules: ReadonlyMap<string, SnapshotRule>): CompiledRule[] {
   return compileRules(ordered.map(({ id, version, document }) => ({ rule: document, ref: { name: document.name, id, version } })));
 }
 
+/**
+ * A scan's findings as the snapshot keeps them: what admission reads of each, merged and worst
+ * first, so that reading an image with one scanner's scan (nearly all) merges and sorts nothing.
+ */
+function storedFindings(scan: SyncScan): string {
+  return encodeFindings(mergeFindings([scanOf(scan.scanner, scan.findings.map(compactFinding))]).sort(compareFindings));
+}
+
 /** As the store's image record: scanners in name order, merged; dated by the newest scan. */
 function entryOf(key: string, rows: readonly EvidenceRow[]): SnapshotEntry {
-  const scans = rows.map((row): ImageScan => ({
-    source: { scanner: row.scanner as ScannerKind },
-    digests: [],
-    repoTags: [],
-    repoDigests: [],
-    artifactName: '',
-    findings: JSON.parse(row.findings) as Finding[],
-    warnings: [],
-  }));
+  const [only] = rows;
+  const findings = rows.length === 1 && only ? decodeFindings(only.findings) : mergeFindings(rows.map((row) => scanOf(row.scanner, decodeFindings(row.findings))));
   const times = rows.map((row) => Date.parse(row.scannedAt ?? row.receivedAt)).filter((ms) => !Number.isNaN(ms));
   return {
     ...(!key.startsWith('id:') && { digest: key }),
-    evidence: new ImageEvidence(mergeFindings(scans), times.length > 0 ? Math.max(...times) : undefined),
+    evidence: new ImageEvidence(findings, times.length > 0 ? Math.max(...times) : undefined),
   };
+}
+
+function scanOf(scanner: string, findings: readonly Finding[]): ImageScan {
+  return { source: { scanner: scanner as ScannerKind }, digests: [], repoTags: [], repoDigests: [], artifactName: '', findings, warnings: [] };
 }
 
 /** When a scan counts as made, as the store's effectiveMillis: its own time, else when received. */
