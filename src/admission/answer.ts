@@ -278,7 +278,9 @@ export function ruleNames(violations: readonly Violation[]): string[] {
 }
 
 /** The findings that matched, each once, worst first. */
-function matchedFindings(violations: readonly Violation[]): Finding[] {
+function matchedFindings(violations: readonly Violation[]): readonly Finding[] {
+  // One violation's findings are that already (the engine keeps the image's order).
+  if (violations.length === 1) return (violations[0] as Violation).findings;
   const findings = new Set<Finding>();
   for (const violation of violations) for (const finding of violation.findings) findings.add(finding);
   return [...findings].sort(compareFindings);

@@ -91,7 +91,8 @@ export function decideAdmission(
   const status: AdmissionStatus | undefined = allowed
     ? undefined
     : { code: 403, reason: 'Forbidden', message: denyMessage({ workload: who, eventId: context.eventId, dryRun: plan.dryRun }, blocking) };
-  const warnings = boundedWarnings(leadWarnings(plan, { decision, evaluation, who, eventId, unresolved }, context), told.map(imageWarning), eventId);
+  const toldWarnings = told.map(imageWarning);
+  const warnings = boundedWarnings(leadWarnings(plan, { decision, evaluation, who, eventId, unresolved }, context), toldWarnings, eventId);
   const auditAnnotations = auditAnnotationsOf({
     decision,
     ...(eventId !== undefined && { eventId }),
@@ -111,7 +112,7 @@ export function decideAdmission(
       source: context.source ?? DEFAULT_SOURCE,
       requestUid: plan.uid,
       ...(plan.breakGlass !== undefined && { breakGlass: plan.breakGlass, decision }),
-      message: eventMessage(decision, who, plan.dryRun, [...blocking, ...told]),
+      message: eventMessage(decision, who, plan.dryRun, [...blocking.map(imageWarning), ...toldWarnings]),
     },
     target,
     evaluation,
@@ -219,9 +220,9 @@ function fit(prefix: string, middle: string, suffix: string): string {
   return `${prefix}${truncate(middle, Math.max(8, WARNING_MAX_CHARS - prefix.length - suffix.length))}${suffix}`;
 }
 
-/** The event's one line: the decision, the workload, and each image told about. */
-function eventMessage(decision: EventDecision, who: string, dryRun: boolean, images: readonly ImageViolations[]): string {
+/** The event's one line: the decision, the workload, and the warning of each image told about. */
+function eventMessage(decision: EventDecision, who: string, dryRun: boolean, imageWarnings: readonly string[]): string {
   const head = `${decision}${dryRun ? ' (dry run)' : ''}: ${who}`;
-  if (images.length === 0) return `${head}: no rule triggered`;
-  return truncate(`${head}: ${images.map(imageWarning).join('; ')}`, EVENT_MESSAGE_MAX);
+  if (imageWarnings.length === 0) return `${head}: no rule triggered`;
+  return truncate(`${head}: ${imageWarnings.join('; ')}`, EVENT_MESSAGE_MAX);
 }
