@@ -18,6 +18,7 @@ export interface WebhookFlags {
   platform: string;
   resolveTags: boolean;
   digestTtl: number;
+  digestCacheSize: number;
   excludeNamespace: string[];
 }
 
@@ -36,6 +37,7 @@ export function withWebhookOptions(command: Command): Command {
     .option('--platform <os/arch>', 'the platform whose manifest a multi-arch tag resolves to', 'linux/amd64')
     .option('--no-resolve-tags', 'do not ask registries: match tags only through the tags scan reports name')
     .option('--digest-ttl <duration>', 'how long a resolved tag is trusted', millis, 300_000)
+    .option('--digest-cache-size <n>', 'resolved tags kept (least recently used go first); about 200 bytes each', positiveInteger, 10_000)
     .option('--exclude-namespace <ns>', 'namespaces allowed untouched, besides kube-system (repeatable)', repeat, [] as string[]);
 }
 
@@ -46,6 +48,7 @@ export function registryOptions(flags: WebhookFlags): RegistryOptions {
     insecure: flags.insecureRegistry,
     platform: flags.platform,
     ttlMs: flags.digestTtl,
+    cacheSize: flags.digestCacheSize,
   };
 }
 
@@ -62,6 +65,12 @@ export function excludedNamespaces(flags: WebhookFlags): string[] {
 export function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number, 0 to 65535');
+  return n;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
   return n;
 }
 

@@ -24,6 +24,8 @@ export interface RegistryOptions {
   readonly insecure?: readonly string[];
   readonly platform?: string;
   readonly ttlMs?: number;
+  /** Resolved tags kept; default DEFAULT_RESOLVER_MAX_ENTRIES. */
+  readonly cacheSize?: number;
   /** Instead of the OCI client: another way to ask registries (a benchmark's, a test's). */
   readonly lookup?: ManifestLookup;
 }
@@ -90,6 +92,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
               ...(options.registry.platform && { platform: options.registry.platform }),
             }),
           ...(options.registry.ttlMs !== undefined && { ttlMs: options.registry.ttlMs }),
+          ...(options.registry.cacheSize !== undefined && { maxEntries: options.registry.cacheSize }),
           hooks: metrics.resolverHooks(),
         })
       : undefined;
