@@ -17,7 +17,7 @@ function parse(args: readonly string[]): WebhookFlags {
 }
 
 describe('webhook flags', () => {
-  test('defaults: port 8443, failure mode open, a 2 s deadline, tags resolved for linux/amd64, a 5 minute digest TTL', () => {
+  test('defaults: port 8443, failure mode open, a 2 s deadline, tags resolved for linux/amd64, 10,000 tags cached for 5 minutes', () => {
     expect(parse([])).toEqual({
       webhookPort: 8443,
       tlsHost: [],
@@ -27,15 +27,17 @@ describe('webhook flags', () => {
       platform: 'linux/amd64',
       resolveTags: true,
       digestTtl: 300_000,
+      digestCacheSize: 10_000,
       excludeNamespace: [],
     });
   });
 
   test('durations, repeatable flags, --no-resolve-tags', () => {
-    const flags = parse(['--deadline', '1500ms', '--failure-mode', 'closed', '--insecure-registry', 'localhost:5000', '--insecure-registry', '127.0.0.1', '--exclude-namespace', 'portcullis', '--no-resolve-tags', '--digest-ttl', '1m']);
+    const flags = parse(['--deadline', '1500ms', '--failure-mode', 'closed', '--insecure-registry', 'localhost:5000', '--insecure-registry', '127.0.0.1', '--exclude-namespace', 'portcullis', '--no-resolve-tags', '--digest-ttl', '1m', '--digest-cache-size', '250000']);
     expect(flags).toMatchObject({ deadline: 1_500, failureMode: 'closed', insecureRegistry: ['localhost:5000', '127.0.0.1'], resolveTags: false, digestTtl: 60_000 });
     expect(excludedNamespaces(flags)).toEqual(['kube-system', 'portcullis']);
-    expect(registryOptions(flags)).toEqual({ resolve: false, insecure: ['localhost:5000', '127.0.0.1'], platform: 'linux/amd64', ttlMs: 60_000 });
+    expect(registryOptions(flags)).toEqual({ resolve: false, insecure: ['localhost:5000', '127.0.0.1'], platform: 'linux/amd64', ttlMs: 60_000, cacheSize: 250_000 });
+    expect(() => parse(['--digest-cache-size', '0'])).toThrow(/--digest-cache-size.*whole number of at least 1/);
     expect(millis('2s')).toBe(2_000);
     expect(() => millis('2')).toThrow(/not a duration/);
     expect(() => parse(['--failure-mode', 'maybe'])).toThrow(/'maybe' is not one of open, closed/);
