@@ -4,7 +4,7 @@
 // warm-up resolves each tag once). Beside it, the same
 // load against a no-op HTTPS server that parses the review and allows: the floor for Node.
 // Prints requests/s, p50/p99/p99.9 latency and memory, at full load and at half the no-op's rate.
-//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32]
+//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --cpu-prof DIR]
 // `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
 // benchmark's rules, hundreds in scope of every request.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     dir: { type: 'string', default: '/tmp/portcullis-bench-webhook' },
     policy: { type: 'string', default: 'scoped' },
+    /** Write the webhook process's CPU profile here (see bench/profile-summary.ts). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -39,7 +41,8 @@ interface Target {
 }
 
 async function start(mode: 'webhook' | 'noop'): Promise<Target> {
-  const args = ['--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', values.findings ?? '50', '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped'];
+  const profiling = mode === 'webhook' && values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', values.findings ?? '50', '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
@@ -114,6 +117,8 @@ const withReview = (req: autocannon.Request): autocannon.Request => ({ ...req, b
 
 interface Load {
   readonly rps: number;
+  /** Requests answered in the run. */
+  readonly total: number;
   readonly p50: number;
   readonly p99: number;
   readonly p999: number;
@@ -131,7 +136,7 @@ async function load(url: string, rate?: number, clients = connections): Promise<
     ...(rate !== undefined && { overallRate: rate }),
     requests: [{ setupRequest: withReview }],
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, p999: result.latency.p99_9, errors: result.errors, non2xx: result.non2xx };
+  return { rps: result.requests.average, total: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, p999: result.latency.p99_9, errors: result.errors, non2xx: result.non2xx };
 }
 
 interface TargetState {
@@ -174,6 +179,15 @@ const webhook = await start('webhook');
 const readyMs = performance.now() - startedAt;
 await warm(webhook.url);
 const webhookFull = await load(webhook.url);
+if (values['cpu-prof'] !== undefined) {
+  // Profiling: the full-load run only, ended by the process's exit (which writes the profile).
+  const exited = new Promise((resolve) => webhook.child.once('exit', resolve));
+  webhook.child.kill();
+  await exited;
+  console.log(`webhook, full load: ${webhookFull.rps.toFixed(0)} req/s (${webhookFull.total} requests in ${seconds} s); its CPU profile is in ${values['cpu-prof']}:`);
+  console.log(`  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/<file>.cpuprofile --last ${seconds} --requests ${webhookFull.total}`);
+  process.exit(0);
+}
 const half = Math.max(1, Math.round(noopFull.rps / 2));
 const webhookHalf = await load(webhook.url, half);
 // Latency where the webhook has headroom: 4 clients, each sending its next review on an answer.
