@@ -13,6 +13,8 @@ export interface CompiledRule {
   readonly conditionKey: string;
   /** The memo key of the findings the conditions select (made once: it is looked up per image). */
   readonly selectionKey: string;
+  /** The memo key of those findings after every CVE exemption (the usual case: all in force, each touching). */
+  readonly allExemptedKey: string;
   /** Upper-cased CVE ids of the conditions. */
   readonly cves: readonly string[];
   /** True when neither severities nor ids are given: every finding is a candidate for the filters. */
@@ -33,12 +35,14 @@ export function compileRule(rule: Rule, ref: RuleRef = { name: rule.name }): Com
   const cves = (conditions.cves ?? []).map((id) => id.trim().toUpperCase());
   const resources = rule.scope.resources ?? [];
   const exemptions = rule.exemptions.map((e) => compileExemption(e, rule.timeZone));
+  const cveExemptions = exemptions.filter((e) => e.exemption.type === 'CVE');
   return {
     rule,
     ref,
     severityMask: severityMask(severities),
     conditionKey,
     selectionKey: `c:${conditionKey}`,
+    allExemptedKey: exemptedKey(conditionKey, cveExemptions),
     cves,
     allFindings: severities.length === 0 && cves.length === 0,
     hasFilters: conditions.minCvss !== undefined || conditions.fixAvailable === true || conditions.knownExploited === true,
@@ -47,8 +51,13 @@ export function compileRule(rule: Rule, ref: RuleRef = { name: rule.name }): Com
     imageScopes: resources.filter((s) => s.kind === 'Image'),
     workloadExemptions: exemptions.filter((e) => WORKLOAD_EXEMPTION_TYPES.has(e.exemption.type)),
     imageExemptions: exemptions.filter((e) => IMAGE_EXEMPTION_TYPES.has(e.exemption.type)),
-    cveExemptions: exemptions.filter((e) => e.exemption.type === 'CVE'),
+    cveExemptions,
   };
+}
+
+/** The memo key of the findings these conditions select once these CVE exemptions are taken out. */
+export function exemptedKey(conditionKey: string, exemptions: readonly CompiledExemption[]): string {
+  return `x:${conditionKey}|${exemptions.map((e) => e.key).join('|')}`;
 }
 
 /** Compiles the enabled rules; disabled rules are kept by the store but never evaluated. */

@@ -52,19 +52,20 @@ export function evaluate(target: EvaluationTarget, rules: readonly CompiledRule[
   const rulesInScope: RuleRef[] = [];
   const subject: WorkloadSubject = { cluster: target.cluster, workload: target.workload };
 
+  // Loops rather than every/find with closures: this runs for every rule in scope and image.
   for (const rule of rules) {
     if (!cloudScopeHolds(rule.rule.scope.cloud, target.cluster)) continue;
-    if (!rule.workloadScopes.every((scope) => WORKLOAD_SCOPES[scope.kind as keyof typeof WORKLOAD_SCOPES](scope, subject))) continue;
+    if (!workloadInScope(rule, subject)) continue;
     rulesInScope.push(rule.ref);
 
-    const workloadExemption = firstActive(rule.workloadExemptions, at, (e) => exemptsWorkload(e, target.workload));
+    const workloadExemption = exemptingWorkload(rule, target, at);
     if (workloadExemption) {
       exemptionsApplied.push({ rule: rule.ref, exemption: workloadExemption.exemption });
       continue;
     }
     for (const image of target.images) {
-      if (!rule.imageScopes.every((scope) => imageScopeHolds(scope, image))) continue;
-      const imageExemption = firstActive(rule.imageExemptions, at, (e) => exemptsImage(e, image));
+      if (!imageInScope(rule, image)) continue;
+      const imageExemption = exemptingImage(rule, image, at);
       if (imageExemption) {
         exemptionsApplied.push({ rule: rule.ref, exemption: imageExemption.exemption, image: image.reference });
         continue;
@@ -125,10 +126,24 @@ const NO_EVIDENCE: Readonly<Record<Exclude<TargetImage['status'], 'Scanned'>, st
   Unresolved: 'tag could not be resolved to a digest',
 };
 
-function firstActive(
-  exemptions: readonly CompiledExemption[],
-  at: number,
-  holds: (exemption: CompiledExemption) => boolean,
-): CompiledExemption | undefined {
-  return exemptions.find((e) => isActive(e, at) && holds(e));
+function workloadInScope(rule: CompiledRule, subject: WorkloadSubject): boolean {
+  for (const scope of rule.workloadScopes) if (!WORKLOAD_SCOPES[scope.kind as keyof typeof WORKLOAD_SCOPES](scope, subject)) return false;
+  return true;
+}
+
+function imageInScope(rule: CompiledRule, image: TargetImage): boolean {
+  for (const scope of rule.imageScopes) if (!imageScopeHolds(scope, image)) return false;
+  return true;
+}
+
+/** The first exemption of the rule in force that exempts the workload. */
+function exemptingWorkload(rule: CompiledRule, target: EvaluationTarget, at: number): CompiledExemption | undefined {
+  for (const exemption of rule.workloadExemptions) if (isActive(exemption, at) && exemptsWorkload(exemption, target.workload)) return exemption;
+  return undefined;
+}
+
+/** The first exemption of the rule in force that exempts the image. */
+function exemptingImage(rule: CompiledRule, image: TargetImage, at: number): CompiledExemption | undefined {
+  for (const exemption of rule.imageExemptions) if (isActive(exemption, at) && exemptsImage(exemption, image)) return exemption;
+  return undefined;
 }

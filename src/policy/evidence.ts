@@ -80,14 +80,17 @@ export class ImageEvidence {
   }
 
   /**
-   * Remembers a result derived from this image's findings under a key that names everything it
-   * depends on (conditions, exemptions), so rules that ask the same question share one answer.
+   * What was remembered under this key: a result derived from this image's findings, under a key
+   * that names everything it depends on (conditions, exemptions), so that rules asking the same
+   * question share one answer. Undefined until remembered.
    */
-  memo<T>(key: string, compute: () => T): T {
-    if (this.memos.has(key)) return this.memos.get(key) as T;
-    const value = compute();
+  recall<T>(key: string): T | undefined {
+    return this.memos.get(key) as T | undefined;
+  }
+
+  /** Remembers a result for recall (never undefined). */
+  remember(key: string, value: NonNullable<unknown>): void {
     this.memos.set(key, value);
-    return value;
   }
 }
 

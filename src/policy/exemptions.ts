@@ -11,6 +11,8 @@ export interface CompiledExemption {
   readonly exemption: Exemption;
   /** What it matches, as text: exemptions with equal keys remove the same findings. */
   readonly key: string;
+  /** The memo key of "does it remove anything from this image" (made once: asked per image). */
+  readonly touchKey: string;
   /** The value upper-cased once, for CVE ids. */
   readonly upperValue: string;
   /** Last millisecond it holds (epoch ms); undefined: indefinite. */
@@ -19,8 +21,9 @@ export interface CompiledExemption {
 
 export function compileExemption(exemption: Exemption, timeZone: string): CompiledExemption {
   const key = `${exemption.type}:${exemption.criterion}:${exemption.value}`;
+  const touchKey = `t:${key}`;
   const upperValue = exemption.value.toUpperCase();
-  return exemption.expires === undefined ? { exemption, key, upperValue } : { exemption, key, upperValue, expiresAt: endOfDay(exemption.expires, timeZone) };
+  return exemption.expires === undefined ? { exemption, key, touchKey, upperValue } : { exemption, key, touchKey, upperValue, expiresAt: endOfDay(exemption.expires, timeZone) };
 }
 
 export function isActive(exemption: CompiledExemption, now: number): boolean {

@@ -3,7 +3,7 @@
 // with a handful of distinct conditions cost a handful of computations per image.
 import type { Finding } from '../findings/model.js';
 import { severityRank } from '../findings/severity.js';
-import type { CompiledRule } from './compile.js';
+import { exemptedKey, type CompiledRule } from './compile.js';
 import type { ImageEvidence } from './evidence.js';
 import { exemptsFinding, isActive, type CompiledExemption } from './exemptions.js';
 
@@ -16,18 +16,35 @@ export interface Matched {
 
 const NOTHING_REMOVED: Matched['removed'] = [];
 
+// On the admission path for every rule and image: the memo keys are made at compile time, and
+// nothing is allocated when the rule has no CVE exemption that applies.
 export function matchFindings(rule: CompiledRule, evidence: ImageEvidence, at: number): Matched {
-  const selected = evidence.memo(rule.selectionKey, () => selectedFindings(rule, evidence));
-  const exemptions = rule.cveExemptions.filter((e) => isActive(e, at) && touches(e, evidence));
-  if (exemptions.length === 0 || selected.length === 0) return { findings: selected, removed: NOTHING_REMOVED };
-  const key = `x:${rule.conditionKey}|${exemptions.map((e) => e.key).join('|')}`;
-  return evidence.memo(key, () => removeExempted(selected, exemptions));
+  let selected = evidence.recall<readonly Finding[]>(rule.selectionKey);
+  if (selected === undefined) evidence.remember(rule.selectionKey, (selected = selectedFindings(rule, evidence)));
+  const all = rule.cveExemptions;
+  if (all.length === 0 || selected.length === 0) return { findings: selected, removed: NOTHING_REMOVED };
+  let applying: CompiledExemption[] | undefined;
+  for (let i = 0; i < all.length; i++) {
+    const exemption = all[i] as CompiledExemption;
+    const applies = isActive(exemption, at) && touches(exemption, evidence);
+    // Made only once one is left out: while every exemption applies, the rule's own key stands.
+    if (!applies && applying === undefined) applying = all.slice(0, i);
+    else if (applies && applying !== undefined) applying.push(exemption);
+  }
+  const exemptions = applying ?? all;
+  if (exemptions.length === 0) return { findings: selected, removed: NOTHING_REMOVED };
+  const key = applying === undefined ? rule.allExemptedKey : exemptedKey(rule.conditionKey, exemptions);
+  let matched = evidence.recall<Matched>(key);
+  if (matched === undefined) evidence.remember(key, (matched = removeExempted(selected, exemptions)));
+  return matched;
 }
 
 /** Does this exemption remove anything from this image at all? (Most name one id exactly.) */
 function touches(exemption: CompiledExemption, evidence: ImageEvidence): boolean {
   if (exemption.exemption.criterion === 'Equals') return evidence.hasUpperCaseId(exemption.upperValue);
-  return evidence.memo(`t:${exemption.key}`, () => evidence.findings.some((f) => exemptsFinding(exemption, f)));
+  let touching = evidence.recall<boolean>(exemption.touchKey);
+  if (touching === undefined) evidence.remember(exemption.touchKey, (touching = evidence.findings.some((f) => exemptsFinding(exemption, f))));
+  return touching;
 }
 
 /** The findings the conditions select, worst first, before CVE exemptions. */
