@@ -6,8 +6,8 @@ import type { Evaluation, Violation } from '../policy/evaluate.js';
 import { NO_COUNTS } from '../policy/evidence.js';
 import { isActive } from '../policy/exemptions.js';
 import type { Rule } from '../policy/rule.js';
-import type { EvaluationTarget } from '../policy/target.js';
-import type { AdmissionEvent, EventDecision, EventFinding, EventViolation, Operation, RuleSnapshot } from './admission-event.js';
+import type { EvaluationTarget, TargetImage } from '../policy/target.js';
+import type { AdmissionEvent, EventDecision, EventFinding, EventImage, EventViolation, Operation, RuleSnapshot } from './admission-event.js';
 
 /**
  * Each violation keeps its worst findings in full (what a person reads first); findingCount says
@@ -52,13 +52,7 @@ export function buildAdmissionEvent(
     dryRun: context.dryRun,
     decision: context.decision ?? evaluation.decision,
     message: context.message,
-    images: target.images.map((image) => ({
-      reference: image.reference,
-      ...(image.digest !== undefined && { digest: image.digest }),
-      scanStatus: image.status,
-      counts: image.evidence?.counts ?? NO_COUNTS,
-      ...imageViolations(evaluation.violations.filter((v) => v.image === image.reference)),
-    })),
+    images: target.images.map((image) => eventImage(image, evaluation.violations)),
     rules: ruleSnapshots(evaluation, rules, context.time.getTime()),
     source: context.source,
     ...(context.requestUid !== undefined && { requestUid: context.requestUid }),
@@ -66,10 +60,16 @@ export function buildAdmissionEvent(
   };
 }
 
-function imageViolations(violations: readonly Violation[]): { violations: EventViolation[]; matched: string[] } {
+// The parts below are made for every image of every recorded admission: plain literals, no spreads.
+function eventImage(image: TargetImage, all: readonly Violation[]): EventImage {
+  const own = all.filter((v) => v.image === image.reference);
   const matched = new Set<string>();
-  for (const violation of violations) for (const finding of violation.findings) matched.add(finding.id);
-  return { violations: violations.map(eventViolation), matched: [...matched] };
+  for (const violation of own) for (const finding of violation.findings) matched.add(finding.id);
+  const counts = image.evidence?.counts ?? NO_COUNTS;
+  const violations = own.map(eventViolation);
+  return image.digest === undefined
+    ? { reference: image.reference, scanStatus: image.status, counts, violations, matched: [...matched] }
+    : { reference: image.reference, digest: image.digest, scanStatus: image.status, counts, violations, matched: [...matched] };
 }
 
 function eventViolation(violation: Violation): EventViolation {
@@ -87,14 +87,10 @@ function eventViolation(violation: Violation): EventViolation {
 }
 
 export function eventFinding(finding: Finding): EventFinding {
-  return {
-    id: finding.id,
-    severity: finding.severity,
-    package: finding.package.name,
-    version: finding.package.version,
-    ...(finding.fixedVersion !== undefined && { fixedVersion: finding.fixedVersion }),
-    ...(finding.cvss !== undefined && { cvss: finding.cvss }),
-  };
+  const { id, severity, fixedVersion, cvss } = finding;
+  const { name, version } = finding.package;
+  if (fixedVersion === undefined) return cvss === undefined ? { id, severity, package: name, version } : { id, severity, package: name, version, cvss };
+  return cvss === undefined ? { id, severity, package: name, version, fixedVersion } : { id, severity, package: name, version, fixedVersion, cvss };
 }
 
 /** The triggered rules, and the rules whose exemptions applied, as they were at that moment. */

@@ -35,24 +35,29 @@ async function resolveImage(reference: string, context: ResolutionContext): Prom
   // Not a reference any runtime can pull: nothing to find it by.
   if (!parsed) return { image: { reference, status: 'Unsupported' } };
   // Pinned, or no registry to ask: the snapshot knows it by digest, or by the tags scans named.
-  if (parsed.digest !== undefined || !context.resolver) return { image: fromSnapshot(reference, parsed, context, parsed.digest) };
+  if (parsed.digest !== undefined || !context.resolver) return { image: fromSnapshot(reference, parsed, context, parsed, undefined) };
   const resolution = await context.resolver.resolve(parsed, { timeoutMs: context.timeoutMs });
   if (resolution.status === 'Unresolved') return { image: { reference, parsed, status: 'Unresolved' } };
   // Findings of the platform manifest, else of the index (a multi-arch report names both).
-  const candidates = [resolution.platformDigest, resolution.digest, resolution.indexDigest].filter((d): d is string => d !== undefined);
   const decidedBy = resolution.platformDigest ?? resolution.digest;
-  for (const digest of new Set(candidates)) {
-    const image = fromSnapshot(reference, parsed, context, digest);
-    if (image.status === 'Scanned') return { image: { ...image, digest: decidedBy }, tagDigest: resolution.digest };
+  const candidates = [resolution.platformDigest, resolution.digest, resolution.indexDigest];
+  for (let i = 0; i < candidates.length; i++) {
+    const digest = candidates[i];
+    if (digest === undefined || candidates.indexOf(digest) !== i) continue;
+    const image = fromSnapshot(reference, parsed, context, { ...parsed, digest }, decidedBy);
+    if (image.status === 'Scanned') return { image, tagDigest: resolution.digest };
   }
   return { image: { reference, parsed, digest: decidedBy, status: 'NotScanned' }, tagDigest: resolution.digest };
 }
 
-function fromSnapshot(reference: string, parsed: ImageReference, context: ResolutionContext, digest: string | undefined): TargetImage {
-  const ref = digest === undefined ? parsed : { ...parsed, digest };
-  const entry = context.snapshot.lookup(ref);
-  const found = entry?.digest ?? digest;
-  const base = { reference, parsed, ...(found !== undefined && { digest: found }) };
-  if (!entry?.evidence || !context.useFindings) return { ...base, status: 'NotScanned' };
-  return { ...base, status: 'Scanned', evidence: entry.evidence };
+/**
+ * The image as the snapshot knows it under `key` (a digest, or the tag scans named), decided as
+ * `decidedBy` when given (the platform manifest, though the findings were the index's), else as
+ * the digest the snapshot found. One object literal per outcome: this runs for every image.
+ */
+function fromSnapshot(reference: string, parsed: ImageReference, context: ResolutionContext, key: ImageReference, decidedBy: string | undefined): TargetImage {
+  const entry = context.snapshot.lookup(key);
+  const digest = decidedBy ?? entry?.digest ?? key.digest;
+  if (!entry?.evidence || !context.useFindings) return digest === undefined ? { reference, parsed, status: 'NotScanned' } : { reference, parsed, digest, status: 'NotScanned' };
+  return digest === undefined ? { reference, parsed, status: 'Scanned', evidence: entry.evidence } : { reference, parsed, digest, status: 'Scanned', evidence: entry.evidence };
 }
