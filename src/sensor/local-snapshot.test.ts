@@ -191,3 +191,65 @@ describe('on disk', () => {
     expect(snapshot.state).toEqual({ rulesSeq: 0, scansSeq: 0, stale: false });
   });
 });
+
+describe('a resync from another database', () => {
+  const OTHER_TAG = 'registry.example.com/team/other:2.0';
+  const names = () => snapshot.rules().map((rule) => rule.ref.name);
+
+  function synced(): void {
+    snapshot.apply({
+      rules: rules({ id: 'old-1', seq: 1, rule: { ...DEFAULT_RULE, name: 'old-rule' } }),
+      scans: page(scan({ findings: [finding('CVE-KEPT')] }), scan({ keys: [digestOf('2')], manifestDigest: digestOf('2'), tags: [OTHER_TAG], findings: [finding('CVE-GONE')] })),
+    });
+  }
+
+  test('decides by what the snapshot holds until the new answers replace it, then sweeps what the new database lacks', () => {
+    synced();
+    snapshot.beginResync();
+    expect(snapshot.resyncing).toBe(true);
+    expect(snapshot.state).toMatchObject({ rulesSeq: 0, scansSeq: 0 });
+    // Nothing is gone yet: the old rules and findings still decide.
+    expect(names()).toEqual(['old-rule']);
+    expect(ids(TAG)).toEqual(['CVE-KEPT']);
+    expect(ids(OTHER_TAG)).toEqual(['CVE-GONE']);
+
+    // The new database's first answer: its rules replace the old ones in one step; a page of scans follows.
+    snapshot.apply({ rules: rules({ id: 'new-1', seq: 3, rule: { ...DEFAULT_RULE, name: 'new-rule' } }), scans: { scans: [scan({ id: 'scan-kept', seq: 1, findings: [finding('CVE-KEPT')] })], seq: 1, more: true } });
+    expect(names()).toEqual(['new-rule']);
+    expect(ids(OTHER_TAG)).toEqual(['CVE-GONE']);
+
+    // The last page: what the new database did not send goes with it.
+    snapshot.apply({ scans: { scans: [], seq: 1, more: false } });
+    expect(snapshot.resyncing).toBe(false);
+    expect(ids(TAG)).toEqual(['CVE-KEPT']);
+    expect(snapshot.lookup(ref(OTHER_TAG))).toBeUndefined();
+    expect(snapshot.lookup(ref(`registry.example.com/team/other@${digestOf('2')}`))).toBeUndefined();
+    expect(names()).toEqual(['new-rule']);
+  });
+
+  test('a scan the old database had newer does not hide the new database\'s own', () => {
+    synced();
+    snapshot.beginResync();
+    // Restored from an older backup: its scan of the same image is older than the one the snapshot holds.
+    snapshot.apply({ scans: page(scan({ id: 'scan-older', seq: 1, scannedAt: '2026-01-01T00:00:00.000Z', findings: [finding('CVE-OLDER')] })) });
+    expect(ids(TAG)).toEqual(['CVE-OLDER']);
+  });
+
+  test('a restart in the middle carries on, and the end still sweeps', () => {
+    synced();
+    snapshot.beginResync();
+    snapshot.apply({ rules: rules({ id: 'new-1', seq: 3, rule: { ...DEFAULT_RULE, name: 'new-rule' } }), scans: { scans: [scan({ id: 'scan-kept', seq: 1, findings: [finding('CVE-KEPT')] })], seq: 1, more: true } });
+    snapshot.close();
+    snapshot = LocalSnapshot.open(join(temp.dir, 'data', 'snapshot.db'));
+    expect(snapshot.resyncing).toBe(true);
+    expect(snapshot.state).toMatchObject({ rulesSeq: 3, scansSeq: 1 });
+    expect(names()).toEqual(['new-rule']);
+    expect(ids(OTHER_TAG)).toEqual(['CVE-GONE']);
+    // The next answer of rules is incremental again: it adds to the new rules, it does not replace them.
+    snapshot.apply({ rules: rules({ id: 'new-2', seq: 4, rule: { ...DEFAULT_RULE, name: 'another-new-rule' } }), scans: { scans: [], seq: 1, more: false } });
+    expect(names()).toEqual(['another-new-rule', 'new-rule']);
+    expect(snapshot.resyncing).toBe(false);
+    expect(snapshot.lookup(ref(OTHER_TAG))).toBeUndefined();
+    expect(ids(TAG)).toEqual(['CVE-KEPT']);
+  });
+});

@@ -24,16 +24,17 @@ export const SNAPSHOT_FILE = 'snapshot.db';
 export const DEFAULT_EVIDENCE_CACHE = 4096;
 
 const SCHEMA: LocalSchema = {
-  // 2: findings kept merged, worst first, in the findings codec's text.
-  version: 2,
+  // 2: findings kept merged, worst first, in the findings codec's text. 3: rows carry the
+  // generation of the sync that wrote them (a resync from another database sweeps older ones).
+  version: 3,
   sql: `
     CREATE TABLE IF NOT EXISTS rules (id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, document TEXT NOT NULL);
     -- One row per scan (its findings merged, worst first, as findings-codec text); scan_keys says which scan is current for each
     -- key and scanner, as in the store: a scan current for two digests (multi-arch) is kept once.
-    CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, scanner TEXT NOT NULL, seq INTEGER NOT NULL, scanned_at TEXT, received_at TEXT NOT NULL, findings TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS scan_keys (key TEXT NOT NULL, scanner TEXT NOT NULL, scan_id TEXT NOT NULL, effective_ms INTEGER NOT NULL, PRIMARY KEY (key, scanner)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, scanner TEXT NOT NULL, seq INTEGER NOT NULL, scanned_at TEXT, received_at TEXT NOT NULL, findings TEXT NOT NULL, generation INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS scan_keys (key TEXT NOT NULL, scanner TEXT NOT NULL, scan_id TEXT NOT NULL, effective_ms INTEGER NOT NULL, generation INTEGER NOT NULL, PRIMARY KEY (key, scanner)) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS scan_keys_by_scan ON scan_keys (scan_id);
-    CREATE TABLE IF NOT EXISTS tags (tag TEXT PRIMARY KEY, key TEXT NOT NULL, effective_ms INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS tags (tag TEXT PRIMARY KEY, key TEXT NOT NULL, effective_ms INTEGER NOT NULL, generation INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
@@ -74,6 +75,8 @@ interface Applied {
   /** Keys whose current scans changed: their cached evidence is stale. */
   readonly keys: ReadonlySet<string>;
   readonly tags: ReadonlyMap<string, string>;
+  /** A resync ended: older generations were swept. */
+  readonly swept: boolean;
 }
 
 interface EvidenceRow {
@@ -84,7 +87,22 @@ interface EvidenceRow {
 }
 
 const NO_SETTINGS: SyncSettings = { settings: DEFAULT_SETTINGS, accounts: [], clusters: [] };
-const HEAD = 'SELECT key, scan_id AS scanId, scan_id AS reportHash, effective_ms AS effectiveMs FROM scan_keys WHERE key = ? AND scanner = ?';
+// Only this generation's heads count: during a resync, what the other database said is not compared with.
+const HEAD = 'SELECT key, scan_id AS scanId, scan_id AS reportHash, effective_ms AS effectiveMs FROM scan_keys WHERE key = ? AND scanner = ? AND generation = ?';
+
+/**
+ * Where a resync stands. A control plane with another database (restored, replaced) is synced
+ * from the start under a new generation, while admission goes on deciding by what the snapshot
+ * holds: the new database's rules replace the old ones in one step, its scans are written (or
+ * marked, when unchanged) as they come, and once the last page is in, whatever is left of the
+ * older generations goes, in the same transaction. Nothing is empty in between, and a restart
+ * in the middle carries on where it was.
+ */
+interface Generation {
+  readonly generation: number;
+  /** A resync is under way: the next rules answer replaces the rule set, the last scans page sweeps. */
+  readonly resyncing: boolean;
+}
 
 export class LocalSnapshot implements PolicySnapshot {
   private ruleSet: ReadonlyMap<string, SnapshotRule>;
@@ -96,8 +114,9 @@ export class LocalSnapshot implements PolicySnapshot {
   /** Built evidence by key; null: no scan covers the key (asked before, so asked again often). */
   private readonly evidence: SegmentedLruCache<string, SnapshotEntry | null>;
   private current: SnapshotState;
+  private generation: Generation;
   private readonly applyTx: (changes: SnapshotChanges, rules: RuleWrites | undefined) => Applied;
-  private readonly resetTx: () => void;
+  private readonly beginResyncTx: (generation: number) => void;
 
   /** `file`: a path (created with its directory), or `:memory:` for a snapshot that lives as long as this object. */
   static open(file: string, options: LocalSnapshotOptions = {}): LocalSnapshot {
@@ -124,12 +143,16 @@ export class LocalSnapshot implements PolicySnapshot {
     const cursors = new Map(db.all<{ name: string; value: string }>('SELECT name, value FROM cursors').map((row) => [row.name, row.value]));
     const syncedAt = cursors.get('syncedAt');
     this.current = Object.freeze({ rulesSeq: Number(cursors.get('rulesSeq') ?? 0), scansSeq: Number(cursors.get('scansSeq') ?? 0), ...(syncedAt !== undefined && { syncedAt }), stale: false });
-    this.resetTx = db.writer(() => {
-      for (const table of ['rules', 'scans', 'scan_keys', 'tags', 'cursors']) db.run(`DELETE FROM ${table}`);
+    this.generation = { generation: Number(cursors.get('generation') ?? 0), resyncing: cursors.get('resyncing') === '1' };
+    this.beginResyncTx = db.writer((generation: number) => {
+      this.writeCursor('generation', String(generation));
+      this.writeCursor('resyncing', '1');
+      this.writeCursor('rulesSeq', '0');
+      this.writeCursor('scansSeq', '0');
     });
     this.applyTx = db.writer((changes: SnapshotChanges, rules: RuleWrites | undefined): Applied => {
       if (rules) this.writeRules(rules);
-      const applied = changes.scans ? this.writeScans(changes.scans.scans) : { keys: new Set<string>(), tags: new Map<string, string>() };
+      const applied = changes.scans ? this.writeScans(changes.scans.scans) : { keys: new Set<string>(), tags: new Map<string, string>(), swept: false };
       if (changes.settings) {
         for (const [name, value] of Object.entries(changes.settings)) this.db.run('INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)', name, JSON.stringify(value));
       }
@@ -137,7 +160,14 @@ export class LocalSnapshot implements PolicySnapshot {
       this.writeCursor('rulesSeq', String(next.rulesSeq));
       this.writeCursor('scansSeq', String(next.scansSeq));
       if (next.syncedAt !== undefined) this.writeCursor('syncedAt', next.syncedAt);
-      return applied;
+      if (!this.generation.resyncing || changes.scans === undefined || changes.scans.more) return applied;
+      // The last page of a resync: what no page of the new database wrote or marked goes.
+      const { generation } = this.generation;
+      this.db.run('DELETE FROM scan_keys WHERE generation < ?', generation);
+      this.db.run('DELETE FROM scans WHERE generation < ?', generation);
+      this.db.run('DELETE FROM tags WHERE generation < ?', generation);
+      this.writeCursor('resyncing', '0');
+      return { ...applied, swept: true };
     });
   }
 
@@ -175,7 +205,9 @@ export class LocalSnapshot implements PolicySnapshot {
    * before anything is written: the snapshot stays as it was, and the sync round reports it.
    */
   apply(changes: SnapshotChanges): void {
-    const writes = changes.rules && this.ruleWrites(changes.rules.rules);
+    // A resync's first rules answer lists every rule of the new database (from seq 0): it is the rule set.
+    const replacing = this.generation.resyncing && this.current.rulesSeq === 0;
+    const writes = changes.rules && this.ruleWrites(changes.rules.rules, replacing);
     // Compiled once per change: a round without rule changes keeps the compiled rules as they are.
     const rules = writes && (writes.upserts.length > 0 || writes.deletes.length > 0) ? writes : undefined;
     const compiled = rules && compile(rules.rules);
@@ -187,6 +219,12 @@ export class LocalSnapshot implements PolicySnapshot {
     if (changes.settings) this.useSettings(changes.settings);
     for (const key of applied.keys) this.evidence.delete(key);
     for (const [tag, key] of applied.tags) this.keyByTag.set(tag, key);
+    if (applied.swept) {
+      this.generation = { ...this.generation, resyncing: false };
+      this.evidence.clear();
+      this.keyByTag.clear();
+      for (const row of this.db.all<{ tag: string; key: string }>('SELECT tag, key FROM tags')) this.keyByTag.set(row.tag, row.key);
+    }
     this.current = this.nextState(changes);
   }
 
@@ -196,16 +234,20 @@ export class LocalSnapshot implements PolicySnapshot {
   }
 
   /**
-   * Forgets rules, scans, tags and cursors (not settings), for a sync from scratch: the control
-   * plane behind it is another database, whose sequence numbers mean something else.
+   * Starts syncing from scratch, for a control plane with another database (whose sequence
+   * numbers mean something else), while admission goes on deciding by what the snapshot holds
+   * until the new database's answers replace it (see Generation).
    */
-  reset(): void {
-    this.resetTx();
-    this.ruleSet = new Map();
-    this.compiled = compile(this.ruleSet);
-    this.keyByTag.clear();
-    this.evidence.clear();
-    this.current = Object.freeze({ rulesSeq: 0, scansSeq: 0, stale: this.current.stale });
+  beginResync(): void {
+    const generation = this.generation.generation + 1;
+    this.beginResyncTx(generation);
+    this.generation = { generation, resyncing: true };
+    this.current = Object.freeze({ ...this.current, rulesSeq: 0, scansSeq: 0 });
+  }
+
+  /** A resync is under way (see beginResync). */
+  get resyncing(): boolean {
+    return this.generation.resyncing;
   }
 
   /** Set by the syncer: several rounds in a row failed (or one succeeded again). */
@@ -232,10 +274,11 @@ export class LocalSnapshot implements PolicySnapshot {
     return entry ?? undefined;
   }
 
-  private ruleWrites(changes: readonly SyncRule[]): RuleWrites {
-    const rules = new Map(this.ruleSet);
+  /** `replacing`: the changes list every rule there is (a resync's first answer); the others go. */
+  private ruleWrites(changes: readonly SyncRule[], replacing: boolean): RuleWrites {
+    const rules = replacing ? new Map<string, SnapshotRule>() : new Map(this.ruleSet);
     const upserts = new Map<string, SnapshotRule>();
-    const deletes = new Set<string>();
+    const deletes = new Set<string>(replacing ? this.ruleSet.keys() : []);
     for (const change of changes) {
       const known = rules.get(change.id);
       // A change the snapshot already has (a page fetched twice) changes nothing.
@@ -266,40 +309,43 @@ export class LocalSnapshot implements PolicySnapshot {
    * keys where it is as new or newer than the current scan of its scanner, the scans it
    * replaces everywhere go, and its tags point at its platform digest unless a newer scan's do.
    */
-  private writeScans(scans: readonly SyncScan[]): Applied {
+  private writeScans(scans: readonly SyncScan[]): Omit<Applied, 'swept'> & { swept: false } {
     const keys = new Set<string>();
     const tags = new Map<string, string>();
+    const { generation } = this.generation;
     for (const scan of scans) {
       const effectiveMs = effectiveMsOf(scan);
       const heads = new Map<string, Head>();
       for (const key of scan.keys) {
-        const head = this.db.get<Head>(HEAD, key, scan.scanner);
+        const head = this.db.get<Head>(HEAD, key, scan.scanner, generation);
         if (head) heads.set(key, head);
       }
       // The scan id stands for the report: a scan applied twice is the same report.
       const plan = planPut(scan.keys, heads, scan.id, effectiveMs);
       if (plan.kind === 'unchanged') continue;
       this.db.run(
-        'INSERT OR REPLACE INTO scans (id, scanner, seq, scanned_at, received_at, findings) VALUES (?, ?, ?, ?, ?, ?)',
-        scan.id, scan.scanner, scan.seq, optional(scan.scannedAt), scan.receivedAt, storedFindings(scan),
+        'INSERT OR REPLACE INTO scans (id, scanner, seq, scanned_at, received_at, findings, generation) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        scan.id, scan.scanner, scan.seq, optional(scan.scannedAt), scan.receivedAt, storedFindings(scan), generation,
       );
       for (const key of plan.keys) {
-        this.db.run('INSERT OR REPLACE INTO scan_keys (key, scanner, scan_id, effective_ms) VALUES (?, ?, ?, ?)', key, scan.scanner, scan.id, effectiveMs);
+        this.db.run('INSERT OR REPLACE INTO scan_keys (key, scanner, scan_id, effective_ms, generation) VALUES (?, ?, ?, ?, ?)', key, scan.scanner, scan.id, effectiveMs, generation);
         keys.add(key);
       }
       for (const old of plan.replaced) this.db.run('DELETE FROM scans WHERE id = ? AND NOT EXISTS (SELECT 1 FROM scan_keys WHERE scan_id = ?)', old, old);
       const primary = scan.manifestDigest !== undefined && scan.keys.includes(scan.manifestDigest) ? scan.manifestDigest : scan.keys[0];
       if (primary === undefined) continue;
       for (const tag of new Set(scan.tags)) {
+        // A tag of an older generation is taken over whatever its time: the new database says.
         const changed = this.db.run(
-          `INSERT INTO tags (tag, key, effective_ms) VALUES (?, ?, ?)
-           ON CONFLICT (tag) DO UPDATE SET key = excluded.key, effective_ms = excluded.effective_ms WHERE excluded.effective_ms >= tags.effective_ms`,
-          tag, primary, effectiveMs,
+          `INSERT INTO tags (tag, key, effective_ms, generation) VALUES (?, ?, ?, ?)
+           ON CONFLICT (tag) DO UPDATE SET key = excluded.key, effective_ms = excluded.effective_ms, generation = excluded.generation
+           WHERE excluded.effective_ms >= tags.effective_ms OR tags.generation < excluded.generation`,
+          tag, primary, effectiveMs, generation,
         ).changes;
         if (changed > 0) tags.set(tag, primary);
       }
     }
-    return { keys, tags };
+    return { keys, tags, swept: false };
   }
 
   private writeCursor(name: string, value: string): void {

@@ -204,6 +204,45 @@ describe('another control plane database', () => {
   });
 });
 
+describe('another control plane database, and the round fails halfway', () => {
+  test('until the new database has answered, admission keeps the rules and findings it had', async () => {
+    await cp.api.store.settings.put(INSTALLATION_SETTING, 'database-a', '2026-03-01T00:00:00.000Z');
+    await call('SecurityAdmin', 'POST', '/api/v1/rules', ruleDocument('rule-of-a'));
+    await call('Scanner', 'POST', '/api/v1/scans', nativeScan({ digest: digestOf('a'), tag: 'ghcr.io/org/a:1', findings: [{ id: 'CVE-2026-1', severity: 'High' }] }));
+    const snapshot = openSnapshot();
+    await syncerOf(http(), snapshot).syncNow();
+
+    const other = await listeningControlPlane();
+    try {
+      await other.api.store.settings.put(INSTALLATION_SETTING, 'database-b', '2026-03-01T00:00:00.000Z');
+      await other.api.call('SecurityAdmin', 'POST', '/api/v1/rules', { body: ruleDocument('rule-of-b') });
+      const source = new HttpSyncSource(other.connection('Sensor'));
+      let failScans = true;
+      const flaky: SyncSource = {
+        settings: (signal) => source.settings(signal),
+        rulesSince: (seq, signal) => source.rulesSince(seq, signal),
+        scansSince: async (seq, limit, signal) => {
+          if (failScans) throw new Error('connection reset');
+          return source.scansSince(seq, limit, signal);
+        },
+      };
+      await expect(syncerOf(flaky, snapshot).syncNow()).rejects.toThrow('connection reset');
+      expect(snapshot.resyncing).toBe(true);
+      expect(refs(snapshot).map(([name]) => name)).toEqual(['rule-of-a']);
+      expect(lookup(snapshot, 'ghcr.io/org/a:1')?.evidence?.findings.map((f) => f.id)).toEqual(['CVE-2026-1']);
+
+      failScans = false;
+      await syncerOf(flaky, snapshot).syncNow();
+      expect(snapshot.resyncing).toBe(false);
+      expect(snapshot.installation()).toBe('database-b');
+      expect(refs(snapshot).map(([name]) => name)).toEqual(['rule-of-b']);
+      expect(lookup(snapshot, 'ghcr.io/org/a:1')).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('while the control plane is away', () => {
   test('the last-known-good snapshot survives a restart of the webhook without any source', async () => {
     await call('SecurityAdmin', 'POST', '/api/v1/rules', ruleDocument('deny-critical'));

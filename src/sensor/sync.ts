@@ -202,7 +202,7 @@ export class Syncer {
       const known = snapshot.installation();
       if (settings.installation !== undefined && known !== undefined && settings.installation !== known) {
         this.logger.warn({ was: known, now: settings.installation }, 'the control plane has another database than this snapshot came from (restored or replaced): syncing everything anew');
-        snapshot.reset();
+        snapshot.beginResync();
       }
       // Rules in one step with the first scans: they are small and they are what decides, so a
       // long initial scan download does not hold them back.
