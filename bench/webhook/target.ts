@@ -16,7 +16,7 @@ import { LocalSnapshot, SNAPSHOT_FILE } from '../../src/sensor/local-snapshot.js
 import type { EventSink } from '../../src/sensor/outbox.js';
 import type { SyncScan } from '../../src/sensor/sync-protocol.js';
 import type { SyncSource } from '../../src/sensor/sync.js';
-import { ensureSelfSigned, readTls } from '../../src/webhook/tls.js';
+import { ensureSelfSigned, readTls } from '../../src/tls/serving-tls.js';
 import { startWebhook } from '../../src/webhook/webhook.js';
 import { imageDigest, imageTag } from './images.js';
 import { seededRandom, syntheticFindings, syntheticRules, syntheticScopedRules } from '../synthetic.js';

@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { createToken } from '../api/auth.js';
 import { main } from '../cli/main.js';
 import { startControlPlane, type RunningControlPlane } from '../server/control-plane.js';
-import { ensureSelfSigned } from '../webhook/tls.js';
+import { ensureSelfSigned } from '../tls/serving-tls.js';
 
 const ENTRY = join(import.meta.dirname, '../../test/support/portcullis.ts');
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, test } from 'vitest';
-import { ensureSelfSigned } from '../webhook/tls.js';
+import { ensureSelfSigned } from '../tls/serving-tls.js';
 import { startControlPlane } from './control-plane.js';
 
 function get(url: string, ca: string, token: string): Promise<{ status: number; body: string }> {

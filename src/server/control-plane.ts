@@ -8,7 +8,7 @@ import { buildApi } from '../api/app.js';
 import { startRetention } from '../api/retention.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
-import { readTls, type TlsFiles } from '../webhook/tls.js';
+import { readTls, type TlsFiles } from '../tls/serving-tls.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
 
 export interface ControlPlaneOptions {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { PolicySnapshot } from '../sensor/policy-snapshot.js';
 import type { AdmissionHandler, Endpoint } from './admission-handler.js';
 import type { WebhookMetrics } from './metrics.js';
-import type { TlsMaterial } from './tls.js';
+import type { TlsMaterial } from '../tls/serving-tls.js';
 
 /** The API server sends at most 3 MiB objects; a review holds the object and the old one. */
 export const REVIEW_BODY_LIMIT = 8 * 1024 * 1024;

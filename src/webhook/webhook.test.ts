@@ -34,7 +34,7 @@ import { REVIEW_BODY_LIMIT } from './server.js';
 import { startFlakyRegistry, type FlakyRegistry } from './testing/flaky-registry.js';
 import { admissionResponse, https, reviewOf } from './testing/https.js';
 import { fakeDigest, findingsOf, putScan, ruleOf, scanOf, startTestWebhook, until, type TestWebhook } from './testing/webhook-harness.js';
-import { ensureSelfSigned } from './tls.js';
+import { ensureSelfSigned } from '../tls/serving-tls.js';
 
 const REGISTRY = { resolve: true, insecure: ['127.0.0.1'] } as const;
 

@@ -15,7 +15,7 @@ import { Syncer, type SyncSource } from '../sensor/sync.js';
 import { AdmissionHandler } from './admission-handler.js';
 import { WebhookMetrics } from './metrics.js';
 import { startWebhookServer } from './server.js';
-import { ensureSelfSigned, readTls, watchTls, type TlsFiles } from './tls.js';
+import { ensureSelfSigned, readTls, watchTls, type TlsFiles } from '../tls/serving-tls.js';
 
 export interface RegistryOptions {
   /** false: no registry reads; tags are matched through the tags scan reports name. */

@@ -1,6 +1,7 @@
-// The webhook's serving certificate: the operator's files (`--tls-cert/--tls-key`, reloaded when
-// they change, as cert-manager and the kubelet rotate them), or without them a CA and a serving
-// certificate Portcullis makes once in its data directory, whose CA bundle goes into the
+// A serving certificate: the operator's files (`--tls-cert/--tls-key` for the webhook, reloaded
+// when they change, as cert-manager and the kubelet rotate them; `--api-tls-cert/--api-tls-key`
+// for the control plane's API), or for the webhook without them a CA and a serving certificate
+// Portcullis makes once in its data directory, whose CA bundle goes into the
 // ValidatingWebhookConfiguration.
 import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
