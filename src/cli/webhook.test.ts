@@ -1,6 +1,8 @@
 // Sensor mode: the webhook synced from a control plane over HTTP (rules, settings, findings),
 // serving from its on-disk snapshot while the control plane is away, and delivering its events
 // through the durable outbox; then `portcullis webhook` and `portcullis serve` as real processes.
+import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -228,6 +230,69 @@ describe('portcullis webhook (a process): restarted while the control plane is a
     const started = spawnPortcullis(['webhook', '--control-plane', 'http://127.0.0.1:1', '--cluster', CLUSTER, '--data-dir', tempDir('sensor')], { PORTCULLIS_TOKEN: '' });
     expect(await started.exited).not.toBe(0);
     expect(started.stderr()).toContain('a Sensor token is needed');
+  });
+});
+
+describe('portcullis webhook --workers 2 (a process): one port, two processes', () => {
+  test('both workers answer on one port with one certificate; /metrics counts them both; each delivers its events once; SIGTERM stops all', async () => {
+    const { cp, sensor } = await setUpControlPlane(tempDir('control-plane'));
+    const dataDir = tempDir('sensor');
+    try {
+      const started = spawnPortcullis(['webhook', '--workers', '2', '--control-plane', cp.url, '--cluster', CLUSTER, '--data-dir', dataDir, '--host', '127.0.0.1', '--webhook-port', '0', '--sync-interval', '200ms', '--no-resolve-tags'], { PORTCULLIS_TOKEN: sensor });
+      const url = (await started.waitFor(/Portcullis webhook listening on (https:\/\/\S+) \(cluster prod-eu, 2 workers, failure mode open\)\n.*\(caBundle\):\n {2}\S+\n/))[1] ?? '';
+      const ca = printedCa(started.stderr()) ?? '';
+      // Each worker syncs on its own: wait until a review on a fresh connection is denied twenty times in a row.
+      const post = async () => admissionResponse(await https(`${url}/validate`, { body: review(), ca }));
+      await until(async () => (await Promise.all(Array.from({ length: 20 }, post))).every((answer) => !answer.allowed), 'both workers to sync the rules');
+
+      const answers = await Promise.all(Array.from({ length: 40 }, post));
+      expect(answers.every((answer) => answer.allowed === false && answer.status?.message?.includes('rule deny-critical'))).toBe(true);
+      const eventIds = answers.map((answer) => answer.auditAnnotations?.['event-id'] ?? '');
+
+      // Connections are handed round-robin: both workers answered, each from its own data directory.
+      const decided = (text: string) => [...text.matchAll(/^portcullis_admission_decisions_total\{[^}]*decision="Denied"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      const scrapes = await Promise.all([0, 1, 2, 3].map(() => https(`${url}/metrics`, { ca })));
+      const totals = scrapes.map((scrape) => decided(scrape.text));
+      // Whichever worker takes the scrape, it counts both workers' answers.
+      expect(new Set(totals).size).toBe(1);
+      expect(totals[0]).toBeGreaterThanOrEqual(40);
+
+      await until(async () => (await Promise.all(eventIds.map((id) => cp.store.events.get(id)))).every((event) => event !== undefined), 'every event to arrive', 10_000);
+
+      // A worker that dies is started again; meanwhile the other answers.
+      const workers = () => execFileSync('pgrep', ['-P', String(started.child.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+      const [victim] = workers();
+      process.kill(Number(victim), 'SIGKILL');
+      await until(() => started.stdout().includes('webhook worker died: starting it again'), 'the primary to notice');
+      await until(() => workers().length === 2 && !workers().includes(victim ?? ''), 'the worker to be started again');
+      let deniedSince = 0;
+      await until(async () => {
+        const again = await Promise.all(Array.from({ length: 10 }, post));
+        deniedSince += again.filter((answer) => !answer.allowed).length;
+        return again.every((answer) => !answer.allowed);
+      }, 'the new worker to sync the rules');
+      expect(await started.stop()).toBe(0);
+      expect(new Set(eventIds).size).toBe(40);
+      // Each worker recorded events in its own outbox (the AUTOINCREMENT counter outlives the rows).
+      const recorded = ['worker-0', 'worker-1'].map((worker) => {
+        const db = new Database(join(dataDir, worker, 'outbox.db'), { readonly: true });
+        try {
+          return (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as { seq: number } | undefined)?.seq ?? 0;
+        } finally {
+          db.close();
+        }
+      });
+      expect(recorded.every((count) => count > 0), `events recorded per worker: ${recorded.join(', ')}`).toBe(true);
+      expect(recorded[0]! + recorded[1]!).toBe((totals[0] ?? 0) + deniedSince);
+    } finally {
+      await cp.close();
+    }
+  });
+
+  test('--workers must be a whole number from 1 to 64', async () => {
+    const started = spawnPortcullis(['webhook', '--workers', '0', '--control-plane', 'http://127.0.0.1:1', '--cluster', CLUSTER, '--data-dir', tempDir('sensor')], { PORTCULLIS_TOKEN: 'x' });
+    expect(await started.exited).not.toBe(0);
+    expect(started.stderr()).toContain('--workers');
   });
 });
 

@@ -1,14 +1,17 @@
 // `portcullis webhook`: the admission webhook alone, in a cluster (sensor mode). It syncs rules,
 // settings and findings from the control plane, keeps them on disk to serve from when the
 // control plane is away, and sends its events through a durable outbox.
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Command } from 'commander';
-import { pino } from 'pino';
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { pino, type Logger } from 'pino';
 import { InputError } from '../problems.js';
 import { HttpEventSink } from '../sensor/outbox.js';
 import { HttpSyncSource } from '../sensor/sync.js';
+import { ensureSelfSigned } from '../tls/serving-tls.js';
 import { startWebhook } from '../webhook/webhook.js';
+import { poolMetrics, startWorkerPool, workerIndex } from '../webhook/worker-pool.js';
 import type { Io } from './main.js';
 import { processStopSignal, type StopSignal } from './stop-signal.js';
 import { caBundleLines, excludedNamespaces, millis, registryOptions, tlsFiles, withWebhookOptions, type WebhookFlags } from './webhook-options.js';
@@ -22,7 +25,12 @@ interface SensorFlags extends WebhookFlags {
   host: string;
   syncInterval: number;
   logLevel: string;
+  workers: number;
 }
+
+/** The certificate a pool's primary made, handed to its workers (all serve the same one). */
+const POOL_TLS_CERT = 'PORTCULLIS_POOL_TLS_CERT';
+const POOL_TLS_KEY = 'PORTCULLIS_POOL_TLS_KEY';
 
 export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal = processStopSignal): void {
   withWebhookOptions(
@@ -36,14 +44,19 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       .option('--data-dir <dir>', 'where the snapshot, the outbox and a self-signed certificate live', './data')
       .option('--host <address>', 'address to listen on', '0.0.0.0')
       .option('--sync-interval <duration>', 'how often to pull changes from the control plane', millis, 5000)
-      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace', process.env.PORTCULLIS_LOG_LEVEL ?? 'info'),
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace', process.env.PORTCULLIS_LOG_LEVEL ?? 'info')
+      .option('--workers <n>', 'processes answering reviews on the port, each with its own snapshot and outbox (one per core the replica has)', workerCount, 1),
   ).action(async (flags: SensorFlags) => {
     const token = tokenOf(flags);
-    const logger = pino({ level: flags.logLevel, base: { service: 'portcullis-webhook', cluster: flags.cluster } });
+    const index = workerIndex();
+    const logger = pino({ level: flags.logLevel, base: { service: 'portcullis-webhook', cluster: flags.cluster, ...(index !== undefined && { worker: index }) } });
+    if (flags.workers > 1 && index === undefined) return runPool(flags, io, stopSignal, logger);
     const connection = { url: flags.controlPlane.replace(/\/+$/, ''), token };
-    const tls = tlsFiles(flags);
+    const poolCert = process.env[POOL_TLS_CERT];
+    const poolKey = process.env[POOL_TLS_KEY];
+    const tls = index !== undefined && poolCert !== undefined && poolKey !== undefined ? { certFile: poolCert, keyFile: poolKey } : tlsFiles(flags);
     const webhook = await startWebhook({
-      dataDir: resolve(flags.dataDir),
+      dataDir: index === undefined ? resolve(flags.dataDir) : join(resolve(flags.dataDir), `worker-${index}`),
       host: flags.host,
       port: flags.webhookPort,
       source: new HttpSyncSource({ ...connection, cluster: flags.cluster }),
@@ -59,11 +72,38 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       syncIntervalMs: flags.syncInterval,
       processMetrics: true,
     });
-    io.stderr(`${[`Portcullis webhook listening on ${webhook.url} (cluster ${flags.cluster}, failure mode ${flags.failureMode})`, ...caBundleLines(webhook.caPem)].join('\n')}\n`);
+    if (index === undefined) io.stderr(`${[`Portcullis webhook listening on ${webhook.url} (cluster ${flags.cluster}, failure mode ${flags.failureMode})`, ...caBundleLines(webhook.caPem)].join('\n')}\n`);
+    else webhook.metrics.exposeWith(poolMetrics(webhook.metrics.registry));
     const signal = await stopSignal();
     logger.info({ signal, pending: webhook.outbox.pending() }, 'shutting down: answering reviews in flight, delivering events');
     await webhook.close();
+    // A worker's channel to the primary keeps it alive: let go of it, and the process ends.
+    cluster.worker?.disconnect();
   });
+}
+
+/** The primary of `--workers N`: makes the certificate once, starts the workers, stops them on a signal. */
+async function runPool(flags: SensorFlags, io: Io, stopSignal: StopSignal, logger: Logger): Promise<void> {
+  let env: Record<string, string> = {};
+  let caPem: string | undefined;
+  if (tlsFiles(flags) === undefined) {
+    const made = await ensureSelfSigned(resolve(flags.dataDir), flags.tlsHost);
+    env = { [POOL_TLS_CERT]: made.certFile, [POOL_TLS_KEY]: made.keyFile };
+    caPem = made.caPem;
+  }
+  const pool = await startWorkerPool({ count: flags.workers, env, logger });
+  const host = pool.address.address.includes(':') ? `[${pool.address.address}]` : pool.address.address;
+  const url = `https://${host}:${pool.address.port}`;
+  io.stderr(`${[`Portcullis webhook listening on ${url} (cluster ${flags.cluster}, ${flags.workers} workers, failure mode ${flags.failureMode})`, ...caBundleLines(caPem)].join('\n')}\n`);
+  const signal = await stopSignal();
+  logger.info({ signal }, 'shutting down: each worker answers its reviews in flight and delivers its events');
+  await pool.stop();
+}
+
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be a whole number from 1 to 64');
+  return n;
 }
 
 function tokenOf(flags: SensorFlags): string {

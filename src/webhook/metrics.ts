@@ -42,8 +42,20 @@ export class WebhookMetrics {
   readonly outboxPending = new Gauge({ name: 'portcullis_outbox_pending_events', help: 'Admission events recorded and not yet delivered to the control plane.', registers: [this.registry] });
   readonly snapshotStale = new Gauge({ name: 'portcullis_snapshot_stale', help: '1 while the webhook decides from its last-known-good snapshot because syncing fails.', registers: [this.registry] });
 
+  /** The text /metrics answers: this registry's, or a worker pool's gathered from every worker (see poolMetrics). */
+  private exposition: () => Promise<string> = () => this.registry.metrics();
+
   constructor(collectProcess = false) {
     if (collectProcess) collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_webhook_' });
+  }
+
+  text(): Promise<string> {
+    return this.exposition();
+  }
+
+  /** Answers /metrics with another text (a worker pool's), in the same format. */
+  exposeWith(exposition: () => Promise<string>): void {
+    this.exposition = exposition;
   }
 
   resolverHooks(): ResolverHooks {

@@ -53,10 +53,16 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }
     if (path === '/metrics') {
       metrics.snapshotStale.set(snapshot.state.stale ? 1 : 0);
-      void metrics.registry.metrics().then((text) => {
-        response.writeHead(200, { 'content-type': metrics.registry.contentType });
-        response.end(text);
-      });
+      metrics.text().then(
+        (text) => {
+          response.writeHead(200, { 'content-type': metrics.registry.contentType });
+          response.end(text);
+        },
+        (error: unknown) => {
+          logger.warn({ err: error }, 'metrics could not be gathered');
+          send(response, 503, { error: { code: 'unavailable', message: (error as Error).message } });
+        },
+      );
       return;
     }
     notFound(response, request.method, path);

@@ -1,0 +1,150 @@
+// `portcullis webhook --workers N`: N processes answer reviews on one port (node:cluster shares
+// the listening socket and hands connections round-robin), so a replica uses N cores. Each
+// worker is a whole webhook with its own snapshot, outbox and syncer under
+// `<data-dir>/worker-<i>`: nothing is shared between them but the port and the certificate. The
+// primary starts them, starts again one that dies, stops them on a signal, and gathers their
+// metrics, so that /metrics (answered by whichever worker takes the scrape) counts them all.
+import cluster, { type Address, type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { AggregatorRegistry, type Registry } from 'prom-client';
+
+/** Set in a worker's environment: its index, which names its data directory. */
+export const WORKER_ENV = 'PORTCULLIS_WORKER';
+
+/** The worker's index when this process is a worker of a pool. */
+export function workerIndex(): number | undefined {
+  if (!cluster.isWorker) return undefined;
+  const index = Number(process.env[WORKER_ENV]);
+  return Number.isInteger(index) && index >= 0 ? index : undefined;
+}
+
+export interface WorkerPoolOptions {
+  readonly count: number;
+  /** More environment for every worker (e.g. the certificate the primary made). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly logger: Logger;
+  /** How long a stop waits for workers to finish before killing them; default 30 s. */
+  readonly stopTimeoutMs?: number;
+  /** The wait before a worker that died is started again; default 1 s. */
+  readonly restartDelayMs?: number;
+}
+
+export interface RunningWorkerPool {
+  /** Where the workers listen (the same port for all). */
+  readonly address: Address;
+  /** Workers running now. */
+  readonly size: number;
+  /** Asks every worker to stop (SIGTERM: they answer the reviews in flight and flush their outboxes) and waits. */
+  stop(): Promise<void>;
+}
+
+interface MetricsRequest {
+  readonly portcullis: 'metrics';
+  readonly id: number;
+}
+
+interface MetricsAnswer {
+  readonly portcullis: 'metrics';
+  readonly id: number;
+  readonly text?: string;
+  readonly error?: string;
+}
+
+/** Starts the workers (this process is the primary) and resolves once every one listens. */
+export async function startWorkerPool(options: WorkerPoolOptions): Promise<RunningWorkerPool> {
+  const { count, logger } = options;
+  const aggregator = new AggregatorRegistry();
+  const workers = new Map<number, Worker>();
+  let stopping = false;
+
+  const onMessage = (worker: Worker, message: unknown) => {
+    if (!isMetricsRequest(message)) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ portcullis: 'metrics', id: message.id, text } satisfies MetricsAnswer),
+      (error: unknown) => worker.send({ portcullis: 'metrics', id: message.id, error: (error as Error).message } satisfies MetricsAnswer),
+    );
+  };
+  cluster.on('message', onMessage);
+
+  const fork = (index: number): Worker => {
+    const worker = cluster.fork({ ...options.env, [WORKER_ENV]: String(index) });
+    workers.set(index, worker);
+    worker.once('exit', (code, signal) => {
+      if (workers.get(index) === worker) workers.delete(index);
+      if (stopping) return;
+      logger.error({ worker: index, code, signal }, 'webhook worker died: starting it again');
+      setTimeout(() => {
+        if (!stopping) fork(index);
+      }, options.restartDelayMs ?? 1_000).unref();
+    });
+    return worker;
+  };
+
+  const listening = Array.from({ length: count }, (_, index) => {
+    const worker = fork(index);
+    return new Promise<Address>((resolve, reject) => {
+      worker.once('listening', resolve);
+      worker.once('exit', (code) => reject(new Error(`webhook worker ${index} exited with ${code} before it listened`)));
+    });
+  });
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    const exits = [...workers.values()].map((worker) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once('exit', () => resolve()))));
+    for (const worker of workers.values()) worker.process.kill('SIGTERM');
+    const killer = setTimeout(() => {
+      for (const worker of workers.values()) worker.process.kill('SIGKILL');
+    }, options.stopTimeoutMs ?? 30_000);
+    await Promise.all(exits);
+    clearTimeout(killer);
+    cluster.off('message', onMessage);
+  };
+
+  try {
+    const addresses = await Promise.all(listening);
+    const address = addresses[0] as Address;
+    return {
+      address,
+      get size() {
+        return workers.size;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * In a worker: the text of /metrics for the whole pool, which the primary gathers from every
+ * worker's `registry`. Call once, early: it also makes this worker answer the primary's requests.
+ */
+export function poolMetrics(registry: Registry): () => Promise<string> {
+  AggregatorRegistry.setRegistries([registry]);
+  // The constructor installs prom-client's listener for the primary's requests.
+  new AggregatorRegistry();
+  const waiting = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
+  let next = 0;
+  process.on('message', (message: unknown) => {
+    if (!isMetricsAnswer(message)) return;
+    const request = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (message.text !== undefined) request?.resolve(message.text);
+    else request?.reject(new Error(`the pool's metrics could not be gathered: ${message.error ?? 'no answer'}`));
+  });
+  return () =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      waiting.set(id, { resolve, reject });
+      process.send?.({ portcullis: 'metrics', id } satisfies MetricsRequest);
+    });
+}
+
+function isMetricsRequest(message: unknown): message is MetricsRequest {
+  return typeof message === 'object' && message !== null && (message as MetricsRequest).portcullis === 'metrics' && typeof (message as MetricsRequest).id === 'number' && !('text' in message) && !('error' in message);
+}
+
+function isMetricsAnswer(message: unknown): message is MetricsAnswer {
+  return typeof message === 'object' && message !== null && (message as MetricsAnswer).portcullis === 'metrics' && ('text' in message || 'error' in message);
+}
