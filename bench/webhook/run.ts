@@ -4,7 +4,7 @@
 // warm-up resolves each tag once). Beside it, the same
 // load against a no-op HTTPS server that parses the review and allows: the floor for Node.
 // Prints requests/s, p50/p99/p99.9 latency and memory, at full load and at half the no-op's rate.
-//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --cpu-prof DIR]
+//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --cpu-prof DIR]
 // `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
 // benchmark's rules, hundreds in scope of every request.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     dir: { type: 'string', default: '/tmp/portcullis-bench-webhook' },
     policy: { type: 'string', default: 'scoped' },
+    /** Webhook processes on the port, as `portcullis webhook --workers N`. */
+    workers: { type: 'string', default: '1' },
     /** Write the webhook process's CPU profile here (see bench/profile-summary.ts). */
     'cpu-prof': { type: 'string' },
   },
@@ -42,7 +44,7 @@ interface Target {
 
 async function start(mode: 'webhook' | 'noop'): Promise<Target> {
   const profiling = mode === 'webhook' && values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
-  const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', values.findings ?? '50', '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped'];
+  const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', values.findings ?? '50', '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped', '--workers', values.workers ?? '1'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
@@ -199,7 +201,7 @@ const webhookState = await state(webhook.memoryUrl);
 const webhookRss = webhookState.rss;
 webhook.child.kill();
 
-console.log(`webhook benchmark: Deployment of 3 images; snapshot of ${imageCount} images × ${values.findings} findings, ${String(webhook.info.rules)} rules (${values.policy}); ${connections} keep-alive connections, ${seconds} s per run (node ${process.version})`);
+console.log(`webhook benchmark: Deployment of 3 images; snapshot of ${imageCount} images × ${values.findings} findings, ${String(webhook.info.rules)} rules (${values.policy}); ${values.workers === '1' ? '' : `${values.workers} webhook workers; `}${connections} keep-alive connections, ${seconds} s per run (node ${process.version})`);
 console.log(`  target ready in ${(readyMs / 1000).toFixed(1)} s (snapshot filled in ${(Number(webhook.info.fillMs) / 1000).toFixed(1)} s; reused when present)`);
 console.log(`${''.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p99.9 ms'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'errors'.padStart(7)}`);
 console.log(row('no-op HTTPS (floor), full load', noopFull, noopRss));
@@ -208,5 +210,5 @@ console.log(row(`webhook at ${half} req/s (half no-op)*`, webhookHalf, webhookRs
 console.log(row('webhook, 4 clients in a loop', webhookFour, webhookRss));
 console.log(row('webhook, one client in a loop', webhookSerial, webhookRss));
 console.log('  * autocannon overallRate: each second\'s quota is sent in a burst, so latency includes queueing behind it');
-console.log(`  webhook event loop delay over all runs: p99 ${webhookState.loopDelayP99Ms?.toFixed(1)} ms, max ${webhookState.loopDelayMaxMs?.toFixed(1)} ms`);
+if (webhookState.loopDelayP99Ms !== undefined) console.log(`  webhook event loop delay over all runs: p99 ${webhookState.loopDelayP99Ms.toFixed(1)} ms, max ${webhookState.loopDelayMaxMs?.toFixed(1)} ms`);
 console.log(`  webhook throughput is ${((webhookFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's (target: at least 50%); p99 at half the no-op's load: ${webhookHalf.p99.toFixed(2)} ms (target: under 5 ms)`);

@@ -3,9 +3,11 @@
 //            resolved through the real resolver and its cache (the registry answers from memory);
 //   noop:    an HTTPS server that parses the review and answers allowed: true, the floor for Node.
 // Prints one JSON line {url, ...} when ready; answers GET /memory with its process.memoryUsage().
+import cluster from 'node:cluster';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -18,6 +20,7 @@ import type { SyncScan } from '../../src/sensor/sync-protocol.js';
 import type { SyncSource } from '../../src/sensor/sync.js';
 import { ensureSelfSigned, readTls } from '../../src/tls/serving-tls.js';
 import { startWebhook } from '../../src/webhook/webhook.js';
+import { startWorkerPool, workerIndex } from '../../src/webhook/worker-pool.js';
 import { imageDigest, imageTag } from './images.js';
 import { seededRandom, syntheticFindings, syntheticRules, syntheticScopedRules } from '../synthetic.js';
 
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     findings: { type: 'string', default: '50' },
     rules: { type: 'string', default: '1000' },
     policy: { type: 'string', default: 'scoped' },
+    workers: { type: 'string', default: '1' },
   },
 });
 const dir = values.dir ?? '/tmp/portcullis-bench-webhook';
@@ -115,8 +119,8 @@ async function main(): Promise<void> {
   } else {
     const dataDir = join(dir, `webhook-${imageCount}x${values.findings}-${values.rules}-${values.policy}`);
     const source = new SyntheticSource(imageCount, Number(values.findings), Number(values.rules), values.policy === 'worst');
-    // Events are taken as the HTTP sink takes them (JSON text, sent on as is) and dropped.
-  const discard: EventSink = { deliver: async () => {}, deliverJson: async () => {} };
+    const index = workerIndex();
+    if (index !== undefined) return serveWebhook(join(dataDir, `worker-${index}`), source, 0);
     const filling = performance.now();
     // Fill (or reuse) the snapshot before listening: a sync round of 100,000 scans takes a while.
     const snapshot = LocalSnapshot.open(join(dataDir, SNAPSHOT_FILE));
@@ -129,27 +133,60 @@ async function main(): Promise<void> {
         if (!scans.more) break;
       }
     }
+    const ruleCount = snapshot.rules().length;
     snapshot.close();
     const fillMs = performance.now() - filling;
-    const webhook = await startWebhook({
-      dataDir,
-      host: '127.0.0.1',
-      port: 0,
-      source,
-      sink: discard,
-      failureMode: 'open',
-      deadlineMs: 2000,
-      // Room for every image's tag: the benchmark measures admission with digests cached.
-      registry: { resolve: true, lookup: new MemoryRegistry(), cacheSize: imageCount },
-      logger: pino({ level: 'warn' }),
-      syncIntervalMs: 3_600_000,
-    });
-    await webhook.syncer.syncNow();
-    const memoryServer = createServer(readTls(await ensureSelfSigned(dir, [])), (_request, response) => memory(response));
-    memoryServer.listen(0, '127.0.0.1', () =>
-      ready({ url: webhook.url, memoryUrl: `https://127.0.0.1:${(memoryServer.address() as { port: number }).port}`, fillMs, rules: webhook.snapshot.rules().length }),
-    );
+    const workers = Number(values.workers);
+    if (workers > 1) {
+      // `--workers N`, as `portcullis webhook --workers N` runs: each worker a webhook over its
+      // own copy of the filled snapshot.
+      for (let i = 0; i < workers; i++) {
+        const copy = join(dataDir, `worker-${i}`, SNAPSHOT_FILE);
+        mkdirSync(dirname(copy), { recursive: true });
+        if (!existsSync(copy) || statSync(copy).mtimeMs < statSync(join(dataDir, SNAPSHOT_FILE)).mtimeMs) copyFileSync(join(dataDir, SNAPSHOT_FILE), copy);
+      }
+      const pool = await startWorkerPool({ count: workers, logger: pino({ level: 'warn' }) });
+      const memoryServer = createServer(readTls(await ensureSelfSigned(dir, [])), (_request, response) => poolMemory(response));
+      memoryServer.listen(0, '127.0.0.1', () =>
+        ready({ url: `https://127.0.0.1:${pool.address.port}`, memoryUrl: `https://127.0.0.1:${(memoryServer.address() as { port: number }).port}`, fillMs, rules: ruleCount, workers }),
+      );
+      return;
+    }
+    await serveWebhook(dataDir, source, fillMs);
   }
+}
+
+/** One webhook in this process: the whole benchmark target, or one worker of a pool. */
+async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: number): Promise<void> {
+  // Events are taken as the HTTP sink takes them (JSON text, sent on as is) and dropped.
+  const discard: EventSink = { deliver: async () => {}, deliverJson: async () => {} };
+  const webhook = await startWebhook({
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    source,
+    sink: discard,
+    failureMode: 'open',
+    deadlineMs: 2000,
+    // Room for every image's tag: the benchmark measures admission with digests cached.
+    registry: { resolve: true, lookup: new MemoryRegistry(), cacheSize: imageCount },
+    logger: pino({ level: 'warn' }),
+    syncIntervalMs: 3_600_000,
+  });
+  await webhook.syncer.syncNow();
+  if (workerIndex() !== undefined) return;
+  const memoryServer = createServer(readTls(await ensureSelfSigned(dir, [])), (_request, response) => memory(response));
+  memoryServer.listen(0, '127.0.0.1', () =>
+    ready({ url: webhook.url, memoryUrl: `https://127.0.0.1:${(memoryServer.address() as { port: number }).port}`, fillMs, rules: webhook.snapshot.rules().length }),
+  );
+}
+
+/** A pool's memory: the RSS of the primary and every worker (read from /proc). */
+function poolMemory(response: ServerResponse): void {
+  const rssOf = (pid: number | undefined) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  const rss = Object.values(cluster.workers ?? {}).reduce((sum, worker) => sum + rssOf(worker?.process.pid), process.memoryUsage().rss);
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ rss }));
 }
 
 // Exit normally on a signal, so `node --cpu-prof` can write its profile.
