@@ -29,8 +29,9 @@ const SCHEMA: LocalSchema = {
   version: 3,
   sql: `
     CREATE TABLE IF NOT EXISTS rules (id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, document TEXT NOT NULL);
-    -- One row per scan (its findings merged, worst first, as findings-codec text); scan_keys says which scan is current for each
-    -- key and scanner, as in the store: a scan current for two digests (multi-arch) is kept once.
+    -- One row per scan (its findings merged, worst first, as findings-codec text); scan_keys says
+    -- which scan is current for each key and scanner, as in the store: a scan current for two
+    -- digests (multi-arch) is kept once. Each row carries the generation that wrote it.
     CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, scanner TEXT NOT NULL, seq INTEGER NOT NULL, scanned_at TEXT, received_at TEXT NOT NULL, findings TEXT NOT NULL, generation INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS scan_keys (key TEXT NOT NULL, scanner TEXT NOT NULL, scan_id TEXT NOT NULL, effective_ms INTEGER NOT NULL, generation INTEGER NOT NULL, PRIMARY KEY (key, scanner)) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS scan_keys_by_scan ON scan_keys (scan_id);
@@ -93,9 +94,9 @@ const HEAD = 'SELECT key, scan_id AS scanId, scan_id AS reportHash, effective_ms
 /**
  * Where a resync stands. A control plane with another database (restored, replaced) is synced
  * from the start under a new generation, while admission goes on deciding by what the snapshot
- * holds: the new database's rules replace the old ones in one step, its scans are written (or
- * marked, when unchanged) as they come, and once the last page is in, whatever is left of the
- * older generations goes, in the same transaction. Nothing is empty in between, and a restart
+ * holds: the new database's rules replace the old ones in one step, its scans are written as
+ * they come (compared only with what this generation wrote), and once the last page is in,
+ * whatever is left of the older generations goes, in the same transaction. Nothing is empty in between, and a restart
  * in the middle carries on where it was.
  */
 interface Generation {

@@ -130,7 +130,11 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
         )),
       );
     }
-    const pendingTimer = setInterval(() => metrics.outboxPending.set(outbox.pending()), 5_000);
+    // Kept current between scrapes too: a worker pool's /metrics gathers every worker's values.
+    const pendingTimer = setInterval(() => {
+      metrics.outboxPending.set(outbox.pending());
+      metrics.snapshotStale.set(snapshot.state.stale ? 1 : 0);
+    }, 5_000);
     pendingTimer.unref();
     closers.push(() => clearInterval(pendingTimer));
     log.info({ url: server.url, cluster: options.cluster, failureMode: options.failureMode, deadlineMs: options.deadlineMs }, 'webhook listening');
