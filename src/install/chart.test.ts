@@ -82,12 +82,14 @@ describe('Helm chart', () => {
     expect(lookup(schema, ['properties', 'failureMode', 'enum']).value).toEqual([...FAILURE_MODES]);
     expect(lookup(schema, ['properties', 'timeoutSeconds']).value).toMatchObject({ minimum: 1, maximum: 30 });
     expect(lookup(schema, ['properties', 'replicas']).value).toMatchObject({ minimum: 1 });
+    expect(lookup(schema, ['properties', 'workers']).value).toMatchObject({ minimum: 1, maximum: 64 });
   });
 
   test('the defaults are the CLI defaults', () => {
     expect(values).toMatchObject({
       image: { repository: DEFAULTS.imageRepository },
       replicas: DEFAULTS.replicas,
+      workers: DEFAULTS.workers,
       failureMode: DEFAULTS.failureMode,
       timeoutSeconds: DEFAULTS.timeoutSeconds,
       excludeNamespaces: [],

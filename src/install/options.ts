@@ -21,6 +21,8 @@ export interface InstallOptions {
   readonly namespace: string;
   readonly image: string;
   readonly replicas: number;
+  /** Processes per replica answering on its port (`portcullis webhook --workers`). */
+  readonly workers: number;
   readonly failureMode: FailureMode;
   readonly timeoutSeconds: number;
   /** Namespaces the webhook never sees, besides `kube-system` and its own (render adds those). */
@@ -40,6 +42,7 @@ export const DEFAULTS = {
   namespace: 'portcullis',
   imageRepository: 'ghcr.io/portcullis/portcullis',
   replicas: 2,
+  workers: 1,
   failureMode: 'open',
   timeoutSeconds: 5,
   tokenSecret: 'portcullis-sensor-token',
@@ -54,6 +57,7 @@ export interface InstallFlags {
   namespace?: string;
   image?: string;
   replicas?: string;
+  workers?: string;
   failureMode?: string;
   timeoutSeconds?: string;
   excludeNamespace?: readonly string[];
@@ -114,6 +118,7 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
   if (image === '' || /\s/.test(image)) problem('--image', `'${image}' is not an image reference (e.g. ${DEFAULTS.imageRepository}:${context.version})`);
 
   const replicas = integer(flags.replicas, DEFAULTS.replicas, '--replicas', 1, Infinity, problem);
+  const workers = integer(flags.workers, DEFAULTS.workers, '--workers', 1, 64, problem);
   const timeoutSeconds = integer(flags.timeoutSeconds, DEFAULTS.timeoutSeconds, '--timeout-seconds', 1, 30, problem);
   if (timeoutSeconds === 1) warnings.push('--timeout-seconds 1 leaves the webhook no margin: its own deadline cannot go below 1s');
 
@@ -148,6 +153,7 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
     namespace,
     image,
     replicas,
+    workers,
     failureMode,
     timeoutSeconds,
     excludeNamespaces,

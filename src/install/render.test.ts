@@ -85,6 +85,7 @@ describe('portcullis install', () => {
       '--failure-mode', 'open',
       '--deadline', '4s',
       '--data-dir', '/var/lib/portcullis',
+      '--workers', '1',
     ]);
     expect(one(all, 'PodDisruptionBudget').spec).toMatchObject({ minAvailable: 1 });
     const webhook = webhookOf(one(all, 'ValidatingWebhookConfiguration'));
@@ -174,6 +175,12 @@ describe('portcullis install', () => {
     expect(byKind(single, 'PodDisruptionBudget')).toEqual([]);
   });
 
+  test('--workers runs that many processes per replica, with requests and the memory limit to match', async () => {
+    const container = podSpecOf(one(await objects('--workers', '4'), 'Deployment')).containers[0];
+    expect(container.args.join(' ')).toContain('--workers 4');
+    expect(container.resources).toEqual({ requests: { cpu: '400m', memory: '512Mi' }, limits: { memory: '2048Mi' } });
+  });
+
   test('without --ca-bundle, cert-manager issues the serving certificate and injects its CA', async () => {
     const all = await objects('--tls-secret', 'webhook-tls', '--mutating');
     const serving = byKind(all, 'Certificate').find((c) => c.metadata.name === 'portcullis-webhook');
@@ -257,6 +264,8 @@ describe('install flags', () => {
     ['an unknown failure mode', { failureMode: 'maybe' }, "--failure-mode: 'maybe' is not one of open, closed"],
     ['no replicas', { replicas: '0' }, "--replicas: '0' must be a whole number of at least 1"],
     ['replicas that are not a number', { replicas: 'two' }, '--replicas:'],
+    ['no workers', { workers: '0' }, '--workers:'],
+    ['more workers than a pod has any use for', { workers: '65' }, '--workers:'],
     ['a control plane that is not a URL', { controlPlane: 'portcullis.example.com' }, '--control-plane: '],
     ['a control plane that is not http(s)', { controlPlane: 'ftp://portcullis.example.com' }, "--control-plane: 'ftp://portcullis.example.com' is not an http(s) URL"],
     ['a control plane URL with credentials', { controlPlane: 'https://admin:hunter2@portcullis.example.com' }, '--control-plane: must not carry credentials'],

@@ -70,6 +70,7 @@ export function webhookArgs(options: InstallOptions): string[] {
     '--failure-mode', options.failureMode,
     '--deadline', `${deadlineSeconds(options.timeoutSeconds)}s`,
     '--data-dir', WEBHOOK.dataDir,
+    '--workers', String(options.workers),
   ];
 }
 
@@ -198,8 +199,9 @@ function podTemplate(options: InstallOptions): unknown {
           ports: [{ name: 'webhook', containerPort: WEBHOOK.port, protocol: 'TCP' }],
           readinessProbe: probe('/readyz', 5),
           livenessProbe: { ...probe('/healthz', 10), initialDelaySeconds: 10 },
-          // No CPU limit: throttling would show up as admission latency.
-          resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+          // No CPU limit: throttling would show up as admission latency. Each worker holds its
+          // own snapshot caches: the memory grows with them.
+          resources: { requests: { cpu: `${100 * options.workers}m`, memory: `${128 * options.workers}Mi` }, limits: { memory: `${512 * options.workers}Mi` } },
           securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
           volumeMounts: [
             { name: 'token', mountPath: WEBHOOK.tokenDir, readOnly: true },

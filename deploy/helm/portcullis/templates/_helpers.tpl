@@ -141,6 +141,8 @@ spec:
         - {{ include "portcullis.deadline" . | quote }}
         - --data-dir
         - /var/lib/portcullis
+        - --workers
+        - {{ .Values.workers | quote }}
       ports:
         - name: webhook
           containerPort: 8443
