@@ -1,9 +1,8 @@
 // Sensor mode: the webhook synced from a control plane over HTTP (rules, settings, findings),
 // serving from its on-disk snapshot while the control plane is away, and delivering its events
 // through the durable outbox; then `portcullis webhook` and `portcullis serve` as real processes.
-import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,6 +232,20 @@ describe('portcullis webhook (a process): restarted while the control plane is a
   });
 });
 
+/** The processes whose parent is `pid`, from /proc (no procps needed). */
+function childrenOf(pid: number): string[] {
+  return readdirSync('/proc').filter((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    try {
+      // `pid (comm) state ppid …`: the command may hold spaces, so count from the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  });
+}
+
 describe('portcullis webhook --workers 2 (a process): one port, two processes', () => {
   test('both workers answer on one port with one certificate; /metrics counts them both; each delivers its events once; SIGTERM stops all', async () => {
     const { cp, sensor } = await setUpControlPlane(tempDir('control-plane'));
@@ -260,7 +273,7 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
       await until(async () => (await Promise.all(eventIds.map((id) => cp.store.events.get(id)))).every((event) => event !== undefined), 'every event to arrive', 10_000);
 
       // A worker that dies is started again; meanwhile the other answers.
-      const workers = () => execFileSync('pgrep', ['-P', String(started.child.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+      const workers = () => childrenOf(started.child.pid ?? 0);
       const [victim] = workers();
       process.kill(Number(victim), 'SIGKILL');
       await until(() => started.stdout().includes('webhook worker died: starting it again'), 'the primary to notice');
