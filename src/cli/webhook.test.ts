@@ -276,8 +276,7 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
       const workers = () => childrenOf(started.child.pid ?? 0);
       const [victim] = workers();
       process.kill(Number(victim), 'SIGKILL');
-      await until(() => started.stdout().includes('webhook worker died: starting it again'), 'the primary to notice');
-      await until(() => workers().length === 2 && !workers().includes(victim ?? ''), 'the worker to be started again');
+      await until(() => workers().length === 2 && !workers().includes(victim ?? ''), 'the worker to be started again', 20_000);
       let deniedSince = 0;
       await until(async () => {
         const again = await Promise.all(Array.from({ length: 10 }, post));
@@ -285,6 +284,7 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
         return again.every((answer) => !answer.allowed);
       }, 'the new worker to sync the rules');
       expect(await started.stop()).toBe(0);
+      expect(started.stdout()).toContain('webhook worker died: starting it again');
       expect(new Set(eventIds).size).toBe(40);
       // Each worker recorded events in its own outbox (the AUTOINCREMENT counter outlives the rows).
       const recorded = ['worker-0', 'worker-1'].map((worker) => {
@@ -297,6 +297,22 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
       });
       expect(recorded.every((count) => count > 0), `events recorded per worker: ${recorded.join(', ')}`).toBe(true);
       expect(recorded[0]! + recorded[1]!).toBe((totals[0] ?? 0) + deniedSince);
+    } finally {
+      await cp.close();
+    }
+  });
+
+  test('workers stopped by a signal of their own (a terminal\'s Ctrl-C reaches them all) are not started again, and the primary ends', async () => {
+    const { cp, sensor } = await setUpControlPlane(tempDir('control-plane'));
+    try {
+      const started = spawnPortcullis(['webhook', '--workers', '2', '--control-plane', cp.url, '--cluster', CLUSTER, '--data-dir', tempDir('sensor'), '--host', '127.0.0.1', '--webhook-port', '0', '--no-resolve-tags'], { PORTCULLIS_TOKEN: sensor });
+      await started.waitFor(/Portcullis webhook listening on/);
+      const workers = childrenOf(started.child.pid ?? 0);
+      expect(workers).toHaveLength(2);
+      for (const worker of workers) process.kill(Number(worker), 'SIGINT');
+      // Without waiting for a signal of its own: it would hang (or, with its workers started again, run on).
+      expect(await started.exited).toBe(0);
+      expect(started.stdout()).not.toContain('starting it again');
     } finally {
       await cp.close();
     }

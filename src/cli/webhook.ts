@@ -51,6 +51,8 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
     const index = workerIndex();
     const logger = pino({ level: flags.logLevel, base: { service: 'portcullis-webhook', cluster: flags.cluster, ...(index !== undefined && { worker: index }) } });
     if (flags.workers > 1 && index === undefined) return runPool(flags, io, stopSignal, logger);
+    // Listened for from the start: a signal while starting (a pool's Ctrl-C) stops it once started.
+    const stopping = stopSignal();
     const connection = { url: flags.controlPlane.replace(/\/+$/, ''), token };
     const poolCert = process.env[POOL_TLS_CERT];
     const poolKey = process.env[POOL_TLS_KEY];
@@ -74,7 +76,7 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
     });
     if (index === undefined) io.stderr(`${[`Portcullis webhook listening on ${webhook.url} (cluster ${flags.cluster}, failure mode ${flags.failureMode})`, ...caBundleLines(webhook.caPem)].join('\n')}\n`);
     else webhook.metrics.exposeWith(poolMetrics(webhook.metrics.registry));
-    const signal = await stopSignal();
+    const signal = await stopping;
     logger.info({ signal, pending: webhook.outbox.pending() }, 'shutting down: answering reviews in flight, delivering events');
     await webhook.close();
     // A worker's channel to the primary keeps it alive: let go of it, and the process ends.
@@ -84,6 +86,7 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
 
 /** The primary of `--workers N`: makes the certificate once, starts the workers, stops them on a signal. */
 async function runPool(flags: SensorFlags, io: Io, stopSignal: StopSignal, logger: Logger): Promise<void> {
+  const stopping = stopSignal();
   let env: Record<string, string> = {};
   let caPem: string | undefined;
   if (tlsFiles(flags) === undefined) {
@@ -95,7 +98,8 @@ async function runPool(flags: SensorFlags, io: Io, stopSignal: StopSignal, logge
   const host = pool.address.address.includes(':') ? `[${pool.address.address}]` : pool.address.address;
   const url = `https://${host}:${pool.address.port}`;
   io.stderr(`${[`Portcullis webhook listening on ${url} (cluster ${flags.cluster}, ${flags.workers} workers, failure mode ${flags.failureMode})`, ...caBundleLines(caPem)].join('\n')}\n`);
-  const signal = await stopSignal();
+  // A signal to this process, or every worker stopped by one of its own (Ctrl-C reaches them all).
+  const signal = await Promise.race([stopping, pool.ended.then(() => 'workers stopped')]);
   logger.info({ signal }, 'shutting down: each worker answers its reviews in flight and delivers its events');
   await pool.stop();
 }

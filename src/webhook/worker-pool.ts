@@ -34,6 +34,8 @@ export interface RunningWorkerPool {
   readonly address: Address;
   /** Workers running now. */
   readonly size: number;
+  /** Resolves once every worker has stopped on its own (each was asked to, e.g. a terminal's Ctrl-C reached them all). */
+  readonly ended: Promise<void>;
   /** Asks every worker to stop (SIGTERM: they answer the reviews in flight and flush their outboxes) and waits. */
   stop(): Promise<void>;
 }
@@ -56,6 +58,8 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
   const aggregator = new AggregatorRegistry();
   const workers = new Map<number, Worker>();
   let stopping = false;
+  let markEnded = () => {};
+  const ended = new Promise<void>((resolve) => (markEnded = resolve));
 
   const onMessage = (worker: Worker, message: unknown) => {
     if (!isMetricsRequest(message)) return;
@@ -72,6 +76,13 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
     worker.once('exit', (code, signal) => {
       if (workers.get(index) === worker) workers.delete(index);
       if (stopping) return;
+      // Stopped on purpose (it let go of its channel after closing): a terminal's Ctrl-C reaches
+      // every process of the group, the workers before the primary sometimes.
+      if (worker.exitedAfterDisconnect) {
+        logger.info({ worker: index, code }, 'webhook worker stopped');
+        if (workers.size === 0) markEnded();
+        return;
+      }
       logger.error({ worker: index, code, signal }, 'webhook worker died: starting it again');
       setTimeout(() => {
         if (!stopping) fork(index);
@@ -98,6 +109,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
     await Promise.all(exits);
     clearTimeout(killer);
     cluster.off('message', onMessage);
+    markEnded();
   };
 
   try {
@@ -108,6 +120,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
       get size() {
         return workers.size;
       },
+      ended,
       stop,
     };
   } catch (error) {

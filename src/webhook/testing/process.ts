@@ -28,7 +28,8 @@ export function spawnPortcullis(args: readonly string[], env: Record<string, str
     stderr += chunk.toString();
     for (const listener of listeners) listener();
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the process's output is then read to the end.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const started: PortcullisProcess = {
     child,
     stderr: () => stderr,
