@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -232,6 +233,15 @@ describe('portcullis webhook (a process): restarted while the control plane is a
   });
 });
 
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** The processes whose parent is `pid`, from /proc (no procps needed). */
 function childrenOf(pid: number): string[] {
   return readdirSync('/proc').filter((entry) => {
@@ -313,6 +323,30 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
       // Without waiting for a signal of its own: it would hang (or, with its workers started again, run on).
       expect(await started.exited).toBe(0);
       expect(started.stdout()).not.toContain('starting it again');
+    } finally {
+      await cp.close();
+    }
+  });
+
+  test('when every worker dies at once, the primary stays and starts them all again', async () => {
+    const { cp, sensor } = await setUpControlPlane(tempDir('control-plane'));
+    try {
+      // A fixed port, as in a pod: with every worker gone the port is let go, and port 0 would pick another.
+      const port = await freePort();
+      const started = spawnPortcullis(['webhook', '--workers', '2', '--control-plane', cp.url, '--cluster', CLUSTER, '--data-dir', tempDir('sensor'), '--host', '127.0.0.1', '--webhook-port', String(port), '--sync-interval', '200ms', '--no-resolve-tags'], { PORTCULLIS_TOKEN: sensor });
+      const url = (await started.waitFor(/Portcullis webhook listening on (https:\/\/\S+) /))[1] ?? '';
+      const ca = printedCa(started.stderr()) ?? '';
+      const before = childrenOf(started.child.pid ?? 0);
+      for (const worker of before) process.kill(Number(worker), 'SIGKILL');
+      await until(() => {
+        const now = childrenOf(started.child.pid ?? 0);
+        return now.length === 2 && now.every((pid) => !before.includes(pid));
+      }, 'both workers to be started again', 20_000);
+      // Refused until the new workers listen again.
+      const denied = async () => !admissionResponse(await https(`${url}/validate`, { body: review(), ca })).allowed;
+      await until(() => denied().catch(() => false), 'the new workers to answer by the rules');
+      expect(await started.stop()).toBe(0);
+      expect((started.stdout().match(/webhook worker died: starting it again/g) ?? []).length).toBe(2);
     } finally {
       await cp.close();
     }

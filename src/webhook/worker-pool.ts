@@ -58,6 +58,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
   const aggregator = new AggregatorRegistry();
   const workers = new Map<number, Worker>();
   let stopping = false;
+  const restarts = new Set<NodeJS.Timeout>();
   let markEnded = () => {};
   const ended = new Promise<void>((resolve) => (markEnded = resolve));
 
@@ -84,9 +85,12 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
         return;
       }
       logger.error({ worker: index, code, signal }, 'webhook worker died: starting it again');
-      setTimeout(() => {
+      // Not unref'd: keeping the workers running is what the primary is for, even when all died.
+      const restart = setTimeout(() => {
+        restarts.delete(restart);
         if (!stopping) fork(index);
-      }, options.restartDelayMs ?? 1_000).unref();
+      }, options.restartDelayMs ?? 1_000);
+      restarts.add(restart);
     });
     return worker;
   };
@@ -101,6 +105,8 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
 
   const stop = async (): Promise<void> => {
     stopping = true;
+    for (const restart of restarts) clearTimeout(restart);
+    restarts.clear();
     const exits = [...workers.values()].map((worker) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once('exit', () => resolve()))));
     for (const worker of workers.values()) worker.process.kill('SIGTERM');
     const killer = setTimeout(() => {
