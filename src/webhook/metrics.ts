@@ -40,7 +40,8 @@ export class WebhookMetrics {
     registers: [this.registry],
   });
   readonly outboxPending = new Gauge({ name: 'portcullis_outbox_pending_events', help: 'Admission events recorded and not yet delivered to the control plane.', registers: [this.registry] });
-  readonly snapshotStale = new Gauge({ name: 'portcullis_snapshot_stale', help: '1 while the webhook decides from its last-known-good snapshot because syncing fails.', registers: [this.registry] });
+  // max: a worker pool's /metrics says 1 when any worker is stale.
+  readonly snapshotStale = new Gauge({ name: 'portcullis_snapshot_stale', help: '1 while the webhook decides from its last-known-good snapshot because syncing fails.', registers: [this.registry], aggregator: 'max' });
 
   /** The text /metrics answers: this registry's, or a worker pool's gathered from every worker (see poolMetrics). */
   private exposition: () => Promise<string> = () => this.registry.metrics();

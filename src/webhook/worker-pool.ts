@@ -25,7 +25,7 @@ export interface WorkerPoolOptions {
   readonly logger: Logger;
   /** How long a stop waits for workers to finish before killing them; default 30 s. */
   readonly stopTimeoutMs?: number;
-  /** The wait before a worker that died is started again; default 1 s. */
+  /** The wait before a worker that died is started again; default 1 s, doubled for one that dies again soon, up to 30 s. */
   readonly restartDelayMs?: number;
 }
 
@@ -39,6 +39,10 @@ export interface RunningWorkerPool {
   /** Asks every worker to stop (SIGTERM: they answer the reviews in flight and flush their outboxes) and waits. */
   stop(): Promise<void>;
 }
+
+/** A worker that dies sooner than this after its start counts as dying at start. */
+const QUICK_DEATH_MS = 60_000;
+const MAX_RESTART_DELAY_MS = 30_000;
 
 interface MetricsRequest {
   readonly portcullis: 'metrics';
@@ -71,8 +75,11 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
   };
   cluster.on('message', onMessage);
 
+  /** Per worker index: restarts in a row of a worker that died within a minute of starting. */
+  const quickDeaths = new Map<number, number>();
   const fork = (index: number): Worker => {
     const worker = cluster.fork({ ...options.env, [WORKER_ENV]: String(index) });
+    const startedAt = Date.now();
     workers.set(index, worker);
     worker.once('exit', (code, signal) => {
       if (workers.get(index) === worker) workers.delete(index);
@@ -84,12 +91,16 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
         if (workers.size === 0) markEnded();
         return;
       }
-      logger.error({ worker: index, code, signal }, 'webhook worker died: starting it again');
+      // One that keeps dying at start (a bad disk, a broken snapshot) is retried ever more slowly.
+      const inARow = Date.now() - startedAt < QUICK_DEATH_MS ? (quickDeaths.get(index) ?? 0) + 1 : 0;
+      quickDeaths.set(index, inARow);
+      const delayMs = Math.min((options.restartDelayMs ?? 1_000) * 2 ** Math.max(0, inARow - 1), MAX_RESTART_DELAY_MS);
+      logger.error({ worker: index, code, signal, restartInMs: delayMs }, 'webhook worker died: starting it again');
       // Not unref'd: keeping the workers running is what the primary is for, even when all died.
       const restart = setTimeout(() => {
         restarts.delete(restart);
         if (!stopping) fork(index);
-      }, options.restartDelayMs ?? 1_000);
+      }, delayMs);
       restarts.add(restart);
     });
     return worker;
