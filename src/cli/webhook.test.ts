@@ -4,7 +4,6 @@
 import Database from 'better-sqlite3';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -16,6 +15,7 @@ import { nativeScan, ruleDocument } from '../sensor/testing/control-plane.js';
 import { startControlPlane, type RunningControlPlane } from '../server/control-plane.js';
 import type { Store } from '../store/store.js';
 import { admissionResponse, https, reviewOf } from '../webhook/testing/https.js';
+import { unusedPort } from '../../test/support/registry.js';
 import { killLeftovers, printedCa, spawnPortcullis } from '../webhook/testing/process.js';
 import { silentLogger, until } from '../webhook/testing/webhook-harness.js';
 import { startWebhook, type RunningWebhookService } from '../webhook/webhook.js';
@@ -233,15 +233,6 @@ describe('portcullis webhook (a process): restarted while the control plane is a
   });
 });
 
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** The processes whose parent is `pid`, from /proc (no procps needed). */
 function childrenOf(pid: number): string[] {
   return readdirSync('/proc').filter((entry) => {
@@ -331,7 +322,7 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
     const { cp, sensor } = await setUpControlPlane(tempDir('control-plane'));
     try {
       // A fixed port, as in a pod: with every worker gone the port is let go, and port 0 would pick another.
-      const port = await freePort();
+      const port = await unusedPort();
       const started = spawnPortcullis(['webhook', '--workers', '2', '--control-plane', cp.url, '--cluster', CLUSTER, '--data-dir', tempDir('sensor'), '--host', '127.0.0.1', '--webhook-port', String(port), '--sync-interval', '200ms', '--no-resolve-tags'], { PORTCULLIS_TOKEN: sensor });
       const url = (await started.waitFor(/Portcullis webhook listening on (https:\/\/\S+) /))[1] ?? '';
       const ca = printedCa(started.stderr()) ?? '';

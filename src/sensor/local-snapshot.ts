@@ -310,7 +310,7 @@ export class LocalSnapshot implements PolicySnapshot {
    * keys where it is as new or newer than the current scan of its scanner, the scans it
    * replaces everywhere go, and its tags point at its platform digest unless a newer scan's do.
    */
-  private writeScans(scans: readonly SyncScan[]): Omit<Applied, 'swept'> & { swept: false } {
+  private writeScans(scans: readonly SyncScan[]): Applied {
     const keys = new Set<string>();
     const tags = new Map<string, string>();
     const { generation } = this.generation;

@@ -179,20 +179,31 @@ describe('both sources', () => {
 });
 
 describe('another control plane database', () => {
-  test('a snapshot synced from one database starts afresh when the control plane answers from another', async () => {
+  /** A snapshot synced from database A: one rule, one scanned image (ghcr.io/org/a:1). */
+  async function syncedFromDatabaseA(): Promise<LocalSnapshot> {
     await cp.api.store.settings.put(INSTALLATION_SETTING, 'database-a', '2026-03-01T00:00:00.000Z');
     await call('SecurityAdmin', 'POST', '/api/v1/rules', ruleDocument('rule-of-a'));
     await call('Scanner', 'POST', '/api/v1/scans', nativeScan({ digest: digestOf('a'), tag: 'ghcr.io/org/a:1', findings: [{ id: 'CVE-2026-1', severity: 'High' }] }));
     const snapshot = openSnapshot();
     await syncerOf(http(), snapshot).syncNow();
+    return snapshot;
+  }
+
+  /** Database B, as restored from an older backup: one rule, fewer changes, so lower sequence numbers. */
+  async function databaseB(): Promise<ListeningControlPlane> {
+    const other = await listeningControlPlane();
+    await other.api.store.settings.put(INSTALLATION_SETTING, 'database-b', '2026-03-01T00:00:00.000Z');
+    await other.api.call('SecurityAdmin', 'POST', '/api/v1/rules', { body: ruleDocument('rule-of-b') });
+    return other;
+  }
+
+  test('a snapshot synced from one database starts afresh when the control plane answers from another', async () => {
+    const snapshot = await syncedFromDatabaseA();
     expect(snapshot.installation()).toBe('database-a');
     expect(refs(snapshot).map(([name]) => name)).toEqual(['rule-of-a']);
 
-    // Restored from an older backup: one rule, fewer changes, so lower sequence numbers.
-    const other = await listeningControlPlane();
+    const other = await databaseB();
     try {
-      await other.api.store.settings.put(INSTALLATION_SETTING, 'database-b', '2026-03-01T00:00:00.000Z');
-      await other.api.call('SecurityAdmin', 'POST', '/api/v1/rules', { body: ruleDocument('rule-of-b') });
       await syncerOf(new HttpSyncSource(other.connection('Sensor')), snapshot).syncNow();
       expect(snapshot.installation()).toBe('database-b');
       expect(refs(snapshot).map(([name]) => name)).toEqual(['rule-of-b']);
@@ -202,20 +213,11 @@ describe('another control plane database', () => {
       await other.close();
     }
   });
-});
 
-describe('another control plane database, and the round fails halfway', () => {
   test('until the new database has answered, admission keeps the rules and findings it had', async () => {
-    await cp.api.store.settings.put(INSTALLATION_SETTING, 'database-a', '2026-03-01T00:00:00.000Z');
-    await call('SecurityAdmin', 'POST', '/api/v1/rules', ruleDocument('rule-of-a'));
-    await call('Scanner', 'POST', '/api/v1/scans', nativeScan({ digest: digestOf('a'), tag: 'ghcr.io/org/a:1', findings: [{ id: 'CVE-2026-1', severity: 'High' }] }));
-    const snapshot = openSnapshot();
-    await syncerOf(http(), snapshot).syncNow();
-
-    const other = await listeningControlPlane();
+    const snapshot = await syncedFromDatabaseA();
+    const other = await databaseB();
     try {
-      await other.api.store.settings.put(INSTALLATION_SETTING, 'database-b', '2026-03-01T00:00:00.000Z');
-      await other.api.call('SecurityAdmin', 'POST', '/api/v1/rules', { body: ruleDocument('rule-of-b') });
       const source = new HttpSyncSource(other.connection('Sensor'));
       let failScans = true;
       const flaky: SyncSource = {

@@ -32,8 +32,6 @@ export interface WorkerPoolOptions {
 export interface RunningWorkerPool {
   /** Where the workers listen (the same port for all). */
   readonly address: Address;
-  /** Workers running now. */
-  readonly size: number;
   /** Resolves once every worker has stopped on its own (each was asked to, e.g. a terminal's Ctrl-C reached them all). */
   readonly ended: Promise<void>;
   /** Asks every worker to stop (SIGTERM: they answer the reviews in flight and flush their outboxes) and waits. */
@@ -134,9 +132,6 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
     const address = addresses[0] as Address;
     return {
       address,
-      get size() {
-        return workers.size;
-      },
       ended,
       stop,
     };
