@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { InputError } from '../problems.js';
 import type { SqliteDatabase } from '../store/sqlite/database.js';
+import { WalCheckpointer } from '../store/sqlite/wal-checkpointer.js';
 import type { Store } from '../store/store.js';
 import { ControlPlaneError, requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
 import { openLocalDatabase, type LocalSchema } from './local-database.js';
@@ -129,11 +130,15 @@ export class Outbox {
 
   /** `file`: a path (created with its directory), or `:memory:` (tests only: nothing durable). */
   static open(file: string, options: OutboxOptions): Outbox {
-    return new Outbox(openLocalDatabase(file, SCHEMA, options.synchronous ?? 'FULL'), options);
+    const db = openLocalDatabase(file, SCHEMA, options.synchronous ?? 'FULL');
+    // Each event is a few pages: SQLite's own checkpoint would stall an admission every few hundred.
+    const checkpointer = file === ':memory:' ? undefined : WalCheckpointer.start(db, file, options.logger ? { logger: options.logger } : {});
+    return new Outbox(db, checkpointer, options);
   }
 
   private constructor(
     private readonly db: SqliteDatabase,
+    private readonly checkpointer: WalCheckpointer | undefined,
     private readonly options: OutboxOptions,
   ) {
     this.logger = options.logger ?? pino({ level: 'silent' });
@@ -216,6 +221,7 @@ export class Outbox {
     this.timer = undefined;
     this.abort.abort();
     await this.serial.idle();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 

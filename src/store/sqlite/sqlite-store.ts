@@ -9,6 +9,7 @@ import { SqliteRules } from './rules.js';
 import { SqliteScans } from './scans.js';
 import { SqliteSettings } from './settings.js';
 import { SqliteTokens } from './tokens.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** How long a write waits for another process's write transaction before it fails. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -22,6 +23,7 @@ export class SqliteStore implements Store {
   readonly clusters: SqliteClusters;
   readonly settings: SqliteSettings;
   private readonly db: SqliteDatabase;
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   /** `filename` is a path, or `:memory:` for a database that lives as long as this store. */
   constructor(filename: string) {
@@ -38,6 +40,9 @@ export class SqliteStore implements Store {
       throw error;
     }
     this.db = new SqliteDatabase(connection);
+    // Events arrive in batches of hundreds: SQLite's own checkpoint, inside a commit, would hold
+    // up the event loop (and the admissions of an all-in-one server) while it copies and fsyncs.
+    this.checkpointer = filename === ':memory:' ? undefined : WalCheckpointer.start(this.db, filename);
     this.tokens = new SqliteTokens(this.db);
     this.rules = new SqliteRules(this.db);
     this.scans = new SqliteScans(this.db);
@@ -64,6 +69,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }
