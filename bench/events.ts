@@ -189,6 +189,7 @@ function anEvent(timeMs: number): AdmissionEvent {
   const eventImages: EventImage[] = images.map((image) => {
     const violations: EventViolation[] = [];
     const matchedIds = new Set<string>();
+    const named = new Map<string, EventFinding>();
     for (const { rule, snapshot } of triggered) {
       if (!image.scanned) {
         if (rule.unscanned === 'Trigger') violations.push({ rule: rule.name, ruleId: snapshot.id, ruleVersion: snapshot.version, action: rule.action, enforced, reason: 'NoEvidence', detail: 'not scanned', findingCount: 0, findings: [] });
@@ -206,10 +207,13 @@ function anEvent(timeMs: number): AdmissionEvent {
         reason: 'Findings',
         detail: `${matched.length} finding${matched.length === 1 ? '' : 's'}`,
         findingCount: matched.length,
-        findings: matched.slice(0, EVENT_FINDINGS_PER_VIOLATION).map(eventFinding),
+        findings: matched.slice(0, EVENT_FINDINGS_PER_VIOLATION).map((cve) => {
+          if (!named.has(cve.id)) named.set(cve.id, eventFinding(cve));
+          return cve.id;
+        }),
       });
     }
-    return { reference: image.reference, digest: image.digest, scanStatus: image.scanned ? 'Scanned' : 'NotScanned', counts: image.counts, violations, matched: [...matchedIds] };
+    return { reference: image.reference, digest: image.digest, scanStatus: image.scanned ? 'Scanned' : 'NotScanned', counts: image.counts, violations, findings: [...named.values()], matched: [...matchedIds] };
   });
   const violations = eventImages.flatMap((image) => image.violations.map((violation) => ({ image: image.reference, violation })));
   let decision: EventDecision = violations.some(({ violation }) => violation.action === 'Deny' && violation.enforced) ? 'Denied' : violations.length > 0 ? 'Audited' : 'Allowed';

@@ -18,15 +18,11 @@ const CONTEXT: DecideContext = { cluster: { name: 'prod-eu-1', provider: 'aws', 
 const denyCritical = aRule({ name: 'deny-critical', action: 'Deny', conditions: { severities: ['Critical'] } });
 const auditHigh = aRule({ name: 'audit-high', action: 'Audit', conditions: { severities: ['High', 'Critical'] } });
 
-const critical = (reference: string, digest = DIGEST_A): TargetImage =>
-  scannedImage(
-    reference,
-    [
-      aFinding('CVE-2024-0001', 'Critical', { package: { name: 'openssl', version: '3.0.1', type: 'deb' }, fixedVersion: '3.0.13', fixAvailable: true }),
-      aFinding('CVE-2024-0002', 'Critical', { package: { name: 'zlib', version: '1.2.11', type: 'deb' } }),
-    ],
-    { digest },
-  );
+const CRITICAL_FINDINGS = [
+  aFinding('CVE-2024-0001', 'Critical', { package: { name: 'openssl', version: '3.0.1', type: 'deb' }, fixedVersion: '3.0.13', fixAvailable: true }),
+  aFinding('CVE-2024-0002', 'Critical', { package: { name: 'zlib', version: '1.2.11', type: 'deb' } }),
+];
+const critical = (reference: string, digest = DIGEST_A): TargetImage => scannedImage(reference, CRITICAL_FINDINGS, { digest });
 const clean = (reference: string, digest = DIGEST_B): TargetImage => scannedImage(reference, [], { digest });
 
 function planOf(request: AdmissionRequest, options: PlanOptions = { breakGlass: true }): EvaluatedAdmission {
@@ -142,6 +138,22 @@ describe('decideAdmission: answers', () => {
     expect(outcome.event.rules.map((rule) => rule.name)).toEqual(['deny-critical']);
     expect(outcome.event.time).toBe(NOW.toISOString());
     expect(EVENT_ID.test(outcome.event.id)).toBe(true);
+  });
+
+  test('each finding is in the event once per image, however many rules name it', () => {
+    const withHigh = scannedImage('registry.example/shop/web:1.4', [...CRITICAL_FINDINGS, aFinding('CVE-2024-0003', 'High', { package: { name: 'curl', version: '8.0.0', type: 'deb' } })], { digest: DIGEST_A });
+    const outcome = decide(plan, [withHigh], [denyCritical, auditHigh]);
+    const [image] = outcome.event.images;
+    expect(image?.violations.map((v) => [v.rule, v.findingCount, v.findings])).toEqual([
+      ['deny-critical', 2, ['CVE-2024-0001', 'CVE-2024-0002']],
+      ['audit-high', 3, ['CVE-2024-0001', 'CVE-2024-0002', 'CVE-2024-0003']],
+    ]);
+    expect(image?.findings).toEqual([
+      { id: 'CVE-2024-0001', severity: 'Critical', package: 'openssl', version: '3.0.1', fixedVersion: '3.0.13' },
+      { id: 'CVE-2024-0002', severity: 'Critical', package: 'zlib', version: '1.2.11' },
+      { id: 'CVE-2024-0003', severity: 'High', package: 'curl', version: '8.0.0' },
+    ]);
+    expect(image?.matched).toEqual(['CVE-2024-0001', 'CVE-2024-0002', 'CVE-2024-0003']);
   });
 });
 

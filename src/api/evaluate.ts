@@ -21,7 +21,7 @@ import { extractWorkload, imagesOf, MalformedObjectError, type ExtractOptions, t
 import { FieldReader } from '../workloads/fields.js';
 import { ACCESS } from './access.js';
 import { ApiError, type ApiProblem } from './errors.js';
-import { EventViolationSchema, SeverityCountsSchema, writable } from './event-schemas.js';
+import { EventFindingSchema, EventViolationSchema, SeverityCountsSchema, writable } from './event-schemas.js';
 import { defineRoute, type Route } from './route.js';
 
 const INPUTS = ['review', 'manifests', 'objects'] as const;
@@ -72,6 +72,7 @@ const EvaluationResultSchema = z
         digest: z.string().optional(),
         scanStatus: z.enum(SCAN_STATUSES),
         counts: SeverityCountsSchema,
+        findings: z.array(EventFindingSchema).describe("The findings the image's violations name, in full, each once."),
       }),
     ),
     violations: z.array(z.object({ image: z.string(), ...EventViolationSchema.shape })).describe('Every rule triggered, for each image.'),
@@ -233,6 +234,7 @@ function resultOf(evaluation: Evaluation, event: AdmissionEvent, switches: Accou
       ...(image.digest !== undefined && { digest: image.digest }),
       scanStatus: image.scanStatus,
       counts: image.counts,
+      findings: writable(image.findings),
     })),
     violations: event.images.flatMap((image) => image.violations.map((violation) => ({ image: image.reference, ...writable(violation) }))),
     ...(!switches.gating && { gating: false as const }),

@@ -40,8 +40,8 @@ export const EventViolationSchema = z.strictObject({
   enforced: z.boolean().describe('false: a Deny recorded but not enforced (a controller-made pod, an unchanged image).'),
   reason: z.enum(['Findings', 'NoEvidence']),
   detail: z.string(),
-  findingCount: z.number().int().min(0).describe('How many findings matched; `findings` holds the worst of them.'),
-  findings: z.array(EventFindingSchema),
+  findingCount: z.number().int().min(0).describe('How many findings matched; `findings` names the worst of them.'),
+  findings: z.array(z.string().min(1)).describe("The ids of its worst matched findings, worst first; the image's `findings` holds them in full."),
 });
 
 const EventImageSchema = z.strictObject({
@@ -50,7 +50,8 @@ const EventImageSchema = z.strictObject({
   scanStatus: z.enum(SCAN_STATUSES),
   counts: SeverityCountsSchema,
   violations: z.array(EventViolationSchema),
-  matched: z.array(z.string()).describe('Every vulnerability id a violation of this image matched, each once (violations keep only their worst findings in full).'),
+  findings: z.array(EventFindingSchema).describe('The findings the violations name, in full, each once.'),
+  matched: z.array(z.string()).describe('Every vulnerability id a violation of this image matched, each once (violations name only their worst findings).'),
 });
 
 const { scope, conditions } = RuleDocumentSchema.shape;
@@ -144,7 +145,7 @@ export function eventSummary(event: AdmissionEvent): EventSummary {
   const { images, rules, ...core } = event;
   return {
     ...writable(core),
-    images: images.map(({ violations, matched: _matched, ...image }) => ({ ...image, violations: violations.length })),
+    images: images.map(({ violations, findings: _findings, matched: _matched, ...image }) => ({ ...image, violations: violations.length })),
     rules: rules.map((rule) => rule.name),
   };
 }

@@ -47,9 +47,10 @@ function anEvent(time: string, overrides: Partial<AdmissionEvent> = {}): Admissi
             reason: 'Findings',
             detail: '1 finding',
             findingCount: 1,
-            findings: [{ id: 'CVE-2024-0001', severity: 'Critical', package: 'openssl', version: '3.0.1', fixedVersion: '3.0.2', cvss: { score: 9.8, version: '3.1' } }],
+            findings: ['CVE-2024-0001'],
           },
         ],
+        findings: [{ id: 'CVE-2024-0001', severity: 'Critical', package: 'openssl', version: '3.0.1', fixedVersion: '3.0.2', cvss: { score: 9.8, version: '3.1' } }],
       },
     ],
     rules: [
@@ -76,7 +77,7 @@ function allowed(time: string, overrides: Partial<AdmissionEvent> = {}): Admissi
   return anEvent(time, {
     decision: 'Allowed',
     message: 'Allowed',
-    images: [{ reference: 'ghcr.io/org/api:2.0', scanStatus: 'NotScanned', counts: { ...COUNTS, Critical: 0 }, violations: [], matched: [] }],
+    images: [{ reference: 'ghcr.io/org/api:2.0', scanStatus: 'NotScanned', counts: { ...COUNTS, Critical: 0 }, violations: [], findings: [], matched: [] }],
     rules: [],
     ...overrides,
   });
@@ -155,7 +156,8 @@ describe('listing events', () => {
           scanStatus: 'Scanned',
           counts: COUNTS,
           matched: ['GHSA-xxxx-yyyy-zzzz'],
-          violations: [{ rule: 'Audit-All', action: 'Audit', enforced: true, reason: 'Findings', detail: '1 finding', findingCount: 1, findings: [{ id: 'GHSA-xxxx-yyyy-zzzz', severity: 'High', package: 'lodash', version: '4.0.0' }] }],
+          violations: [{ rule: 'Audit-All', action: 'Audit', enforced: true, reason: 'Findings', detail: '1 finding', findingCount: 1, findings: ['GHSA-xxxx-yyyy-zzzz'] }],
+          findings: [{ id: 'GHSA-xxxx-yyyy-zzzz', severity: 'High', package: 'lodash', version: '4.0.0' }],
         },
       ],
       rules: [],

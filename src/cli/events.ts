@@ -111,9 +111,13 @@ function eventDetail(event: AdmissionEvent): string {
   lines.push('Images:');
   for (const image of event.images) {
     lines.push(`  ${image.reference}${image.digest ? ` (${image.digest})` : ''}: ${image.scanStatus}, ${countsSummary(image.counts)}`);
+    const findings = new Map(image.findings.map((f) => [f.id, f]));
     for (const v of image.violations) {
       lines.push(`    ${v.action}${v.enforced ? '' : ' (not enforced)'} ${v.rule}${v.ruleVersion !== undefined ? ` v${v.ruleVersion}` : ''}: ${v.detail}`);
-      for (const f of v.findings.slice(0, 5)) lines.push(`      ${f.id} ${f.severity} ${f.package} ${f.version}: ${f.fixedVersion ? `fixed in ${f.fixedVersion}` : 'no fix yet'}`);
+      for (const id of v.findings.slice(0, 5)) {
+        const f = findings.get(id);
+        lines.push(f ? `      ${f.id} ${f.severity} ${f.package} ${f.version}: ${f.fixedVersion ? `fixed in ${f.fixedVersion}` : 'no fix yet'}` : `      ${id}`);
+      }
       if (v.findingCount > 5) lines.push(`      … and ${v.findingCount - 5} more`);
     }
   }

@@ -30,9 +30,10 @@ export interface EventViolation {
   readonly enforced: boolean;
   readonly reason: 'Findings' | 'NoEvidence';
   readonly detail: string;
-  /** How many findings matched; `findings` holds the worst of them (bounded). */
+  /** How many findings matched; `findings` names the worst of them (bounded). */
   readonly findingCount: number;
-  readonly findings: readonly EventFinding[];
+  /** The ids of its worst matched findings, worst first; the image's `findings` holds them in full. */
+  readonly findings: readonly string[];
 }
 
 export interface EventImage {
@@ -43,8 +44,13 @@ export interface EventImage {
   readonly counts: SeverityCounts;
   readonly violations: readonly EventViolation[];
   /**
+   * The findings the violations name, in full, each once (several rules mostly name the same
+   * worst findings), in the order the violations name them.
+   */
+  readonly findings: readonly EventFinding[];
+  /**
    * Every vulnerability id a violation of this image matched, each once: what the CVE filter
-   * finds the event by. (Each violation keeps only its worst findings in full.)
+   * finds the event by. (Each violation names only its worst findings.)
    */
   readonly matched: readonly string[];
 }

@@ -10,9 +10,10 @@ import type { EvaluationTarget, TargetImage } from '../policy/target.js';
 import type { AdmissionEvent, EventDecision, EventFinding, EventImage, EventViolation, Operation, RuleSnapshot } from './admission-event.js';
 
 /**
- * Each violation keeps its worst findings in full (what a person reads first); findingCount says
- * how many matched, and the image's `matched` names them all. An event of a policy of a thousand
- * rules stays tens of kilobytes, not megabytes, on the admission path.
+ * Each violation names its worst findings (what a person reads first), and the image holds each
+ * of those once in full; findingCount says how many matched, and the image's `matched` names them
+ * all. An event of a policy of a thousand rules stays tens of kilobytes, not megabytes, on the
+ * admission path.
  */
 export const EVENT_FINDINGS_PER_VIOLATION = 5;
 
@@ -66,13 +67,23 @@ function eventImage(image: TargetImage, all: readonly Violation[]): EventImage {
   const matched = new Set<string>();
   for (const violation of own) for (const finding of violation.findings) matched.add(finding.id);
   const counts = image.evidence?.counts ?? NO_COUNTS;
-  const violations = own.map(eventViolation);
+  const named = new Map<string, EventFinding>();
+  const violations = own.map((violation) => eventViolation(violation, named));
+  const findings = [...named.values()];
   return image.digest === undefined
-    ? { reference: image.reference, scanStatus: image.status, counts, violations, matched: [...matched] }
-    : { reference: image.reference, digest: image.digest, scanStatus: image.status, counts, violations, matched: [...matched] };
+    ? { reference: image.reference, scanStatus: image.status, counts, violations, findings, matched: [...matched] }
+    : { reference: image.reference, digest: image.digest, scanStatus: image.status, counts, violations, findings, matched: [...matched] };
 }
 
-function eventViolation(violation: Violation): EventViolation {
+/** `named`: the image's findings in full so far, by id; the violation's worst are added to it. */
+function eventViolation(violation: Violation, named: Map<string, EventFinding>): EventViolation {
+  const worst = Math.min(violation.findings.length, EVENT_FINDINGS_PER_VIOLATION);
+  const ids: string[] = [];
+  for (let i = 0; i < worst; i++) {
+    const finding = violation.findings[i] as Finding;
+    ids.push(finding.id);
+    if (!named.has(finding.id)) named.set(finding.id, eventFinding(finding));
+  }
   return {
     rule: violation.rule.name,
     ...(violation.rule.id !== undefined && { ruleId: violation.rule.id }),
@@ -82,7 +93,7 @@ function eventViolation(violation: Violation): EventViolation {
     reason: violation.reason,
     detail: violation.detail,
     findingCount: violation.findings.length,
-    findings: violation.findings.slice(0, EVENT_FINDINGS_PER_VIOLATION).map(eventFinding),
+    findings: ids,
   };
 }
 

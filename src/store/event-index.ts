@@ -38,7 +38,7 @@ export function indexEvent(event: AdmissionEvent, path: string): EventIndex {
     if (image.digest) images.add(image.digest);
     for (const violation of image.violations) {
       rules.add(ruleFilterKey(violation.rule));
-      for (const finding of violation.findings) cves.add(cveFilterKey(finding.id));
+      for (const id of violation.findings) cves.add(cveFilterKey(id));
     }
     for (const id of image.matched) cves.add(cveFilterKey(id));
   }

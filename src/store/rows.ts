@@ -1,6 +1,7 @@
 // Rows as both databases return them (PostgreSQL is configured to hand JSON back as text and
 // BIGINT as numbers, see postgres/pool.ts), and their mapping to the interface's records.
 import type { AdmissionEvent } from '../events/admission-event.js';
+import { currentEvent, type StoredEvent } from '../events/earlier-formats.js';
 import type { ImageScan } from '../findings/model.js';
 import type { CloudProvider, Rule } from '../policy/rule.js';
 import type { Role } from './roles.js';
@@ -104,8 +105,9 @@ export function scanOf(row: ScanRow): StoredScan {
   };
 }
 
+/** A stored event, in this version's shape whichever version stored it. */
 export function eventOf(row: { body: string }): AdmissionEvent {
-  return JSON.parse(row.body) as AdmissionEvent;
+  return currentEvent(JSON.parse(row.body) as StoredEvent);
 }
 
 export interface ClusterRow {

@@ -597,7 +597,7 @@ function matches(event: AdmissionEvent, filter: EventFilter): boolean {
   const violations = event.images.flatMap((image) => image.violations);
   const rules = [...event.rules.map((rule) => rule.name), ...violations.map((violation) => violation.rule)].map((rule) => rule.toLowerCase());
   const images = event.images.flatMap((image) => [image.reference, ...(image.digest === undefined ? [] : [image.digest])]);
-  const cves = violations.flatMap((violation) => violation.findings.map((f) => f.id.toUpperCase()));
+  const cves = violations.flatMap((violation) => violation.findings.map((id) => id.toUpperCase()));
   return (
     (filter.from === undefined || time >= Date.parse(filter.from)) &&
     (filter.to === undefined || time < Date.parse(filter.to)) &&

@@ -94,6 +94,7 @@ export function anEvent(sketch: EventSketch): AdmissionEvent {
       scanStatus: 'Scanned',
       counts: { ...NO_COUNTS, High: 1 },
       matched: [...new Set((image.violations ?? []).flatMap((violation) => violation.cves))],
+      findings: [...new Set((image.violations ?? []).flatMap((violation) => violation.cves))].map((id) => ({ id, severity: 'High', package: 'openssl', version: '1.0.0', fixedVersion: '1.0.1' })),
       violations: (image.violations ?? []).map((violation): EventViolation => ({
         rule: violation.rule,
         action: 'Deny',
@@ -101,7 +102,7 @@ export function anEvent(sketch: EventSketch): AdmissionEvent {
         reason: 'Findings',
         detail: `${violation.cves.length} findings`,
         findingCount: violation.cves.length,
-        findings: violation.cves.map((id) => ({ id, severity: 'High', package: 'openssl', version: '1.0.0', fixedVersion: '1.0.1' })),
+        findings: violation.cves,
       })),
     })),
     rules: (sketch.rules ?? []).map((name) => ({
