@@ -5,7 +5,7 @@
 // Prints one JSON line {url, ...} when ready; answers GET /memory with its process.memoryUsage().
 import cluster from 'node:cluster';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -42,9 +42,11 @@ const imageCount = Number(values.images);
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 
-function memory(response: ServerResponse): void {
+/** `GET /memory?reset`: and the event loop's delay is measured afresh from here (after the warm-up). */
+function memory(request: IncomingMessage, response: ServerResponse): void {
   response.writeHead(200, { 'content-type': 'application/json' });
   response.end(JSON.stringify({ ...process.memoryUsage(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }));
+  if (request.url?.endsWith('?reset')) loopDelay.reset();
 }
 
 function ready(info: Record<string, unknown>): void {
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
   if (values.mode === 'noop') {
     const tls = readTls(await ensureSelfSigned(dir, []));
     const server = createServer({ ...tls, keepAliveTimeout: 65_000 }, (request, response) => {
-      if (request.method === 'GET') return memory(response);
+      if (request.method === 'GET') return memory(request, response);
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
@@ -175,7 +177,7 @@ async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: nu
   });
   await webhook.syncer.syncNow();
   if (workerIndex() !== undefined) return;
-  const memoryServer = createServer(readTls(await ensureSelfSigned(dir, [])), (_request, response) => memory(response));
+  const memoryServer = createServer(readTls(await ensureSelfSigned(dir, [])), (request, response) => memory(request, response));
   memoryServer.listen(0, '127.0.0.1', () =>
     ready({ url: webhook.url, memoryUrl: `https://127.0.0.1:${(memoryServer.address() as { port: number }).port}`, fillMs, rules: webhook.snapshot.rules().length }),
   );
