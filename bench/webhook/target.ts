@@ -4,10 +4,10 @@
 //   noop:    an HTTPS server that parses the review and answers allowed: true, the floor for Node.
 // Prints one JSON line {url, ...} when ready; answers GET /memory with its process.memoryUsage().
 import cluster from 'node:cluster';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -19,7 +19,8 @@ import type { EventSink } from '../../src/sensor/outbox.js';
 import type { SyncScan } from '../../src/sensor/sync-protocol.js';
 import type { SyncSource } from '../../src/sensor/sync.js';
 import { ensureSelfSigned, readTls } from '../../src/tls/serving-tls.js';
-import { startWebhook } from '../../src/webhook/webhook.js';
+import { workerSnapshotSharing } from '../../src/webhook/shared-snapshot.js';
+import { startWebhook, type WebhookOptions } from '../../src/webhook/webhook.js';
 import { startWorkerPool, workerIndex } from '../../src/webhook/worker-pool.js';
 import { imageDigest, imageTag } from './images.js';
 import { seededRandom, syntheticFindings, syntheticRules, syntheticScopedRules } from '../synthetic.js';
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
     const dataDir = join(dir, `webhook-${imageCount}x${values.findings}-${values.rules}-${values.policy}`);
     const source = new SyntheticSource(imageCount, Number(values.findings), Number(values.rules), values.policy === 'worst');
     const index = workerIndex();
-    if (index !== undefined) return serveWebhook(join(dataDir, `worker-${index}`), source, 0);
+    if (index !== undefined) return serveWebhook(join(dataDir, `worker-${index}`), source, 0, { snapshotFile: join(dataDir, SNAPSHOT_FILE), sharing: workerSnapshotSharing(index) });
     const filling = performance.now();
     // Fill (or reuse) the snapshot before listening: a sync round of 100,000 scans takes a while.
     const snapshot = LocalSnapshot.open(join(dataDir, SNAPSHOT_FILE));
@@ -140,13 +141,8 @@ async function main(): Promise<void> {
     const fillMs = performance.now() - filling;
     const workers = Number(values.workers);
     if (workers > 1) {
-      // `--workers N`, as `portcullis webhook --workers N` runs: each worker a webhook over its
-      // own copy of the filled snapshot.
-      for (let i = 0; i < workers; i++) {
-        const copy = join(dataDir, `worker-${i}`, SNAPSHOT_FILE);
-        mkdirSync(dirname(copy), { recursive: true });
-        if (!existsSync(copy) || statSync(copy).mtimeMs < statSync(join(dataDir, SNAPSHOT_FILE)).mtimeMs) copyFileSync(join(dataDir, SNAPSHOT_FILE), copy);
-      }
+      // `--workers N`, as `portcullis webhook --workers N` runs: the workers share the filled
+      // snapshot, worker 0 syncing it.
       const pool = await startWorkerPool({ count: workers, logger: pino({ level: 'warn' }) });
       const memoryServer = createServer(readTls(await ensureSelfSigned(dir, [])), (_request, response) => poolMemory(response));
       memoryServer.listen(0, '127.0.0.1', () =>
@@ -159,7 +155,7 @@ async function main(): Promise<void> {
 }
 
 /** One webhook in this process: the whole benchmark target, or one worker of a pool. */
-async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: number): Promise<void> {
+async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: number, shared?: Pick<WebhookOptions, 'snapshotFile' | 'sharing'>): Promise<void> {
   // Events are taken as the HTTP sink takes them (JSON text, sent on as is) and dropped.
   const discard: EventSink = { deliver: async () => {}, deliverJson: async () => {} };
   const webhook = await startWebhook({
@@ -174,8 +170,9 @@ async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: nu
     registry: { resolve: true, lookup: new MemoryRegistry(), cacheSize: imageCount },
     logger: pino({ level: 'warn' }),
     syncIntervalMs: 3_600_000,
+    ...shared,
   });
-  await webhook.syncer.syncNow();
+  await webhook.syncer?.syncNow();
   if (workerIndex() !== undefined) return;
   const memoryServer = createServer(readTls(await ensureSelfSigned(dir, [])), (request, response) => memory(request, response));
   memoryServer.listen(0, '127.0.0.1', () =>

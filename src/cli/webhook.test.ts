@@ -255,7 +255,7 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
       const started = spawnPortcullis(['webhook', '--workers', '2', '--control-plane', cp.url, '--cluster', CLUSTER, '--data-dir', dataDir, '--host', '127.0.0.1', '--webhook-port', '0', '--sync-interval', '200ms', '--no-resolve-tags'], { PORTCULLIS_TOKEN: sensor });
       const url = (await started.waitFor(/Portcullis webhook listening on (https:\/\/\S+) \(cluster prod-eu, 2 workers, failure mode open\)\n.*\(caBundle\):\n {2}\S+\n/))[1] ?? '';
       const ca = printedCa(started.stderr()) ?? '';
-      // Each worker syncs on its own: wait until a review on a fresh connection is denied twenty times in a row.
+      // Wait until worker 0 has synced the snapshot both read: a review on a fresh connection is denied twenty times in a row.
       const post = async () => admissionResponse(await https(`${url}/validate`, { body: review(), ca }));
       await until(async () => (await Promise.all(Array.from({ length: 20 }, post))).every((answer) => !answer.allowed), 'both workers to sync the rules');
 
@@ -297,6 +297,35 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
       });
       expect(recorded.every((count) => count > 0), `events recorded per worker: ${recorded.join(', ')}`).toBe(true);
       expect(recorded[0]! + recorded[1]!).toBe((totals[0] ?? 0) + deniedSince);
+    } finally {
+      await cp.close();
+    }
+  });
+
+  test('the workers share one snapshot, which worker 0 syncs: a rule changed on the control plane reaches both', async () => {
+    const { cp, admin, sensor } = await setUpControlPlane(tempDir('control-plane'));
+    const dataDir = tempDir('sensor');
+    try {
+      const started = spawnPortcullis(['webhook', '--workers', '2', '--control-plane', cp.url, '--cluster', CLUSTER, '--data-dir', dataDir, '--host', '127.0.0.1', '--webhook-port', '0', '--sync-interval', '200ms', '--no-resolve-tags'], { PORTCULLIS_TOKEN: sensor });
+      const url = (await started.waitFor(/Portcullis webhook listening on (https:\/\/\S+) /))[1] ?? '';
+      await started.waitFor(/\(caBundle\):\n {2}\S+\n/);
+      const ca = printedCa(started.stderr()) ?? '';
+      // Twenty reviews on fresh connections, handed round-robin: both workers answer them.
+      const twenty = async () => Promise.all(Array.from({ length: 20 }, async () => admissionResponse(await https(`${url}/validate`, { body: review(), ca }))));
+      await until(async () => (await twenty()).every((answer) => !answer.allowed), 'both workers to deny by the synced rule');
+
+      await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/disable');
+      await until(async () => (await twenty()).every((answer) => answer.allowed), 'the disabled rule to reach both workers', 5_000);
+      await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/enable');
+      await until(async () => (await twenty()).every((answer) => !answer.allowed), 'the enabled rule to reach both workers', 5_000);
+
+      expect(await started.stop()).toBe(0);
+      // One snapshot at the top of the data directory; each worker has only its outbox.
+      expect(readdirSync(dataDir)).toContain('snapshot.db');
+      for (const worker of ['worker-0', 'worker-1']) {
+        expect(readdirSync(join(dataDir, worker))).toContain('outbox.db');
+        expect(readdirSync(join(dataDir, worker))).not.toContain('snapshot.db');
+      }
     } finally {
       await cp.close();
     }

@@ -10,6 +10,8 @@ import { InputError } from '../problems.js';
 import { HttpEventSink } from '../sensor/outbox.js';
 import { HttpSyncSource } from '../sensor/sync.js';
 import { ensureSelfSigned } from '../tls/serving-tls.js';
+import { SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
+import { workerSnapshotSharing } from '../webhook/shared-snapshot.js';
 import { startWebhook } from '../webhook/webhook.js';
 import { poolMetrics, startWorkerPool, workerIndex } from '../webhook/worker-pool.js';
 import type { Io } from './main.js';
@@ -45,7 +47,7 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       .option('--host <address>', 'address to listen on', '0.0.0.0')
       .option('--sync-interval <duration>', 'how often to pull changes from the control plane', millis, 5000)
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace', process.env.PORTCULLIS_LOG_LEVEL ?? 'info')
-      .option('--workers <n>', 'processes answering reviews on the port, each with its own snapshot and outbox (one per core the replica has)', workerCount, 1),
+      .option('--workers <n>', 'processes answering reviews on the port, each with its own outbox, sharing one snapshot (one per core the replica has)', workerCount, 1),
   ).action(async (flags: SensorFlags) => {
     const token = tokenOf(flags);
     const index = workerIndex();
@@ -59,6 +61,8 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
     const tls = index !== undefined && poolCert !== undefined && poolKey !== undefined ? { certFile: poolCert, keyFile: poolKey } : tlsFiles(flags);
     const webhook = await startWebhook({
       dataDir: index === undefined ? resolve(flags.dataDir) : join(resolve(flags.dataDir), `worker-${index}`),
+      // A pool's workers share one snapshot at the top of the data directory: worker 0 syncs it.
+      ...(index !== undefined && { snapshotFile: join(resolve(flags.dataDir), SNAPSHOT_FILE), sharing: workerSnapshotSharing(index) }),
       host: flags.host,
       port: flags.webhookPort,
       source: new HttpSyncSource({ ...connection, cluster: flags.cluster }),

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Finding } from '../findings/model.js';
 import { parseImageReference } from '../images/reference.js';
 import { DEFAULT_RULE, type Rule } from '../policy/rule.js';
-import { LocalSnapshot } from './local-snapshot.js';
+import { DEFAULT_SETTINGS } from '../api/settings.js';
+import { LocalSnapshot, type SnapshotChange } from './local-snapshot.js';
 import type { SyncRules, SyncScan, SyncScans } from './sync-protocol.js';
 import { digestOf, tempDir } from './testing/control-plane.js';
 
@@ -251,5 +252,70 @@ describe('a resync from another database', () => {
     expect(snapshot.resyncing).toBe(false);
     expect(snapshot.lookup(ref(OTHER_TAG))).toBeUndefined();
     expect(ids(TAG)).toEqual(['CVE-KEPT']);
+  });
+});
+
+describe('a follower: another snapshot on the same file, told of each change (webhook workers)', () => {
+  const OTHER_TAG = 'registry.example.com/team/other:2.0';
+  let leader: LocalSnapshot;
+  const changes: SnapshotChange[] = [];
+  beforeEach(() => {
+    changes.length = 0;
+    leader = LocalSnapshot.open(join(temp.dir, 'data', 'shared.db'), { onChange: (change) => changes.push(structuredClone(change)) });
+  });
+  afterEach(() => leader.close());
+
+  /** The follower opened now; `follow`: it is told of every change since (as IPC brings them). */
+  function follower(): { snapshot: LocalSnapshot; catchUp(): void } {
+    const opened = LocalSnapshot.open(join(temp.dir, 'data', 'shared.db'));
+    let told = changes.length;
+    return {
+      snapshot: opened,
+      catchUp: () => {
+        for (const change of changes.slice(told)) opened.follow(change);
+        told = changes.length;
+      },
+    };
+  }
+  const idsIn = (s: LocalSnapshot, text: string) => s.lookup(ref(text))?.evidence?.findings.map((f) => f.id);
+
+  test('rules, settings, evidence, tags and state follow the leader; cached evidence of a changed image is dropped', () => {
+    leader.apply({ rules: rules({ id: 'r1', seq: 1, rule: { ...DEFAULT_RULE, name: 'first' } }), scans: page(scan({ findings: [finding('CVE-1')] })), syncedAt: '2026-03-01T00:00:00.000Z' });
+    const { snapshot: reader, catchUp } = follower();
+    try {
+      // Opened after the first change: it reads it from the file.
+      expect(reader.rules().map((rule) => rule.ref.name)).toEqual(['first']);
+      expect(idsIn(reader, TAG)).toEqual(['CVE-1']);
+
+      leader.apply({
+        rules: rules({ id: 'r2', seq: 2, rule: { ...DEFAULT_RULE, name: 'second', action: 'Deny' } }),
+        scans: page(scan({ findings: [finding('CVE-2')] }), scan({ keys: [digestOf('2')], manifestDigest: digestOf('2'), tags: [OTHER_TAG], findings: [finding('CVE-3')] })),
+        settings: { settings: { ...DEFAULT_SETTINGS, recordAllowed: true }, accounts: [], clusters: [{ name: 'prod-eu', provider: 'aws', account: '123456789012', registeredAt: '2026-03-01T00:00:00.000Z' }] },
+        syncedAt: '2026-03-02T00:00:00.000Z',
+      });
+      // Until it is told, it decides by what it had (its evidence cached).
+      expect(idsIn(reader, TAG)).toEqual(['CVE-1']);
+      catchUp();
+      expect(reader.rules().map((rule) => rule.ref.name)).toEqual(['first', 'second']);
+      expect(idsIn(reader, TAG)).toEqual(['CVE-2']);
+      expect(idsIn(reader, OTHER_TAG)).toEqual(['CVE-3']);
+      expect(reader.settings().recordAllowed).toBe(true);
+      expect(reader.cluster('prod-eu')?.account).toBe('123456789012');
+      expect(reader.state).toEqual(leader.state);
+
+      leader.setStale(true);
+      catchUp();
+      expect(reader.state.stale).toBe(true);
+
+      // A resync that sweeps: what the new database lacks goes from the follower too.
+      leader.beginResync();
+      leader.apply({ rules: rules({ id: 'n1', seq: 1, rule: { ...DEFAULT_RULE, name: 'new' } }), scans: page(scan({ id: 'scan-kept', seq: 1, findings: [finding('CVE-2')] })) });
+      catchUp();
+      expect(reader.rules().map((rule) => rule.ref.name)).toEqual(['new']);
+      expect(reader.lookup(ref(OTHER_TAG))).toBeUndefined();
+      expect(idsIn(reader, TAG)).toEqual(['CVE-2']);
+    } finally {
+      reader.close();
+    }
   });
 });

@@ -56,6 +56,27 @@ export interface SnapshotChanges {
 export interface LocalSnapshotOptions {
   /** Images whose evidence is kept built in memory; default DEFAULT_EVIDENCE_CACHE. */
   readonly evidenceCacheSize?: number;
+  /**
+   * Told of every change, once it is committed: a webhook worker that syncs the snapshot tells
+   * the workers that read the same file (see follow()).
+   */
+  readonly onChange?: (change: SnapshotChange) => void;
+}
+
+/**
+ * What a committed change means for what a snapshot keeps in memory. Another LocalSnapshot on
+ * the same file follows it: it reads again what changed, and drops what went stale.
+ */
+export interface SnapshotChange {
+  readonly rules: boolean;
+  readonly settings: boolean;
+  /** Keys whose current scans changed. */
+  readonly keys: readonly string[];
+  /** Tags that now name another key. */
+  readonly tags: readonly (readonly [string, string])[];
+  /** A resync ended: older rows were swept. */
+  readonly swept: boolean;
+  readonly state: SnapshotState;
 }
 
 interface SnapshotRule {
@@ -111,7 +132,7 @@ export class LocalSnapshot implements PolicySnapshot {
   private synced: SyncSettings = NO_SETTINGS;
   private accounts = new Map<string, AccountSettings>();
   private clusters = new Map<string, Cluster>();
-  private readonly keyByTag: Map<string, string>;
+  private keyByTag = new Map<string, string>();
   /** Built evidence by key; null: no scan covers the key (asked before, so asked again often). */
   private readonly evidence: SegmentedLruCache<string, SnapshotEntry | null>;
   private current: SnapshotState;
@@ -126,21 +147,13 @@ export class LocalSnapshot implements PolicySnapshot {
 
   private constructor(
     private readonly db: SqliteDatabase,
-    options: LocalSnapshotOptions,
+    private readonly options: LocalSnapshotOptions,
   ) {
     this.evidence = new SegmentedLruCache(options.evidenceCacheSize ?? DEFAULT_EVIDENCE_CACHE);
-    const rules = db.all<{ id: string; version: number; seq: number; document: string }>('SELECT * FROM rules');
-    this.ruleSet = new Map(rules.map((row) => [row.id, { ...row, document: JSON.parse(row.document) as Rule }]));
+    this.ruleSet = this.readRules();
     this.compiled = compile(this.ruleSet);
-    const settings = new Map(db.all<{ name: string; value: string }>('SELECT name, value FROM settings').map((row) => [row.name, JSON.parse(row.value) as unknown]));
-    const installation = settings.get('installation');
-    this.useSettings({
-      ...(typeof installation === 'string' && { installation }),
-      settings: (settings.get('settings') as Settings | undefined) ?? NO_SETTINGS.settings,
-      accounts: (settings.get('accounts') as AccountSettings[] | undefined) ?? [],
-      clusters: (settings.get('clusters') as Cluster[] | undefined) ?? [],
-    });
-    this.keyByTag = new Map(db.all<{ tag: string; key: string }>('SELECT tag, key FROM tags').map((row) => [row.tag, row.key]));
+    this.readSettings();
+    this.readTags();
     const cursors = new Map(db.all<{ name: string; value: string }>('SELECT name, value FROM cursors').map((row) => [row.name, row.value]));
     const syncedAt = cursors.get('syncedAt');
     this.current = Object.freeze({ rulesSeq: Number(cursors.get('rulesSeq') ?? 0), scansSeq: Number(cursors.get('scansSeq') ?? 0), ...(syncedAt !== undefined && { syncedAt }), stale: false });
@@ -223,10 +236,31 @@ export class LocalSnapshot implements PolicySnapshot {
     if (applied.swept) {
       this.generation = { ...this.generation, resyncing: false };
       this.evidence.clear();
-      this.keyByTag.clear();
-      for (const row of this.db.all<{ tag: string; key: string }>('SELECT tag, key FROM tags')) this.keyByTag.set(row.tag, row.key);
+      this.readTags();
     }
     this.current = this.nextState(changes);
+    this.options.onChange?.({ rules: rules !== undefined, settings: changes.settings !== undefined, keys: [...applied.keys], tags: [...applied.tags], swept: applied.swept, state: this.current });
+  }
+
+  /**
+   * Follows a change another LocalSnapshot committed to this one's file (it syncs; this one only
+   * reads): reads the rules and settings again if they changed, drops the evidence of changed
+   * keys, and takes the new state. A change already read (this one opened after it was
+   * committed) is followed again harmlessly.
+   */
+  follow(change: SnapshotChange): void {
+    if (change.rules) {
+      this.ruleSet = this.readRules();
+      this.compiled = compile(this.ruleSet);
+    }
+    if (change.settings) this.readSettings();
+    for (const key of change.keys) this.evidence.delete(key);
+    for (const [tag, key] of change.tags) this.keyByTag.set(tag, key);
+    if (change.swept) {
+      this.evidence.clear();
+      this.readTags();
+    }
+    this.current = Object.freeze({ ...change.state });
   }
 
   /** The control plane database this snapshot was synced from, when it said. */
@@ -253,7 +287,9 @@ export class LocalSnapshot implements PolicySnapshot {
 
   /** Set by the syncer: several rounds in a row failed (or one succeeded again). */
   setStale(stale: boolean): void {
-    if (stale !== this.current.stale) this.current = Object.freeze({ ...this.current, stale });
+    if (stale === this.current.stale) return;
+    this.current = Object.freeze({ ...this.current, stale });
+    this.options.onChange?.({ rules: false, settings: false, keys: [], tags: [], swept: false, state: this.current });
   }
 
   close(): void {
@@ -362,6 +398,26 @@ export class LocalSnapshot implements PolicySnapshot {
       ...(at !== undefined && { syncedAt: at }),
       stale,
     });
+  }
+
+  private readRules(): Map<string, SnapshotRule> {
+    const rows = this.db.all<{ id: string; version: number; seq: number; document: string }>('SELECT * FROM rules');
+    return new Map(rows.map((row) => [row.id, { ...row, document: JSON.parse(row.document) as Rule }]));
+  }
+
+  private readSettings(): void {
+    const settings = new Map(this.db.all<{ name: string; value: string }>('SELECT name, value FROM settings').map((row) => [row.name, JSON.parse(row.value) as unknown]));
+    const installation = settings.get('installation');
+    this.useSettings({
+      ...(typeof installation === 'string' && { installation }),
+      settings: (settings.get('settings') as Settings | undefined) ?? NO_SETTINGS.settings,
+      accounts: (settings.get('accounts') as AccountSettings[] | undefined) ?? [],
+      clusters: (settings.get('clusters') as Cluster[] | undefined) ?? [],
+    });
+  }
+
+  private readTags(): void {
+    this.keyByTag = new Map(this.db.all<{ tag: string; key: string }>('SELECT tag, key FROM tags').map((row) => [row.tag, row.key]));
   }
 
   private useSettings(synced: SyncSettings): void {

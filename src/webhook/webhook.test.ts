@@ -380,7 +380,7 @@ describe('warnings and break-glass', () => {
   test('an audit of 60 images: every warning ≤ 120 characters, < 4,096 bytes in all, the rest counted', async () => {
     const images = Array.from({ length: 60 }, (_, index) => `registry.example.com/a-rather-long/path/to/the/team/service-number-${String(index).padStart(2, '0')}:2024.10.${index}`);
     for (const [index, image] of images.entries()) await putScan(store, scanOf([fakeDigest(`a${index.toString(16).padStart(2, '0')}`)], findingsOf('High', 2), [image]));
-    await byTags.service.syncer.syncNow();
+    await byTags.service.syncer?.syncNow();
     const response = await byTags.review(deploymentReview(images));
     const id = annotation(response, 'event-id');
     expect(response).toMatchObject({ allowed: true, auditAnnotations: { decision: 'Audited', rules: 'audit-high' } });
@@ -407,14 +407,14 @@ describe('warnings and break-glass', () => {
       api.inject({ method: 'PUT', url: '/api/v1/settings', headers: { authorization: `Bearer ${adminToken}` }, payload: { breakGlass: { enabled } } });
     expect((await putSettings(false)).json()).toMatchObject({ breakGlass: { enabled: false } });
     try {
-      await resolving.service.syncer.syncNow();
+      await resolving.service.syncer?.syncNow();
       const refused = await resolving.review(glass());
       expect(refused.allowed).toBe(false);
       expect(refused.warnings).toContain(`${BREAK_GLASS_ANNOTATION} ignored: break-glass is turned off for this cluster`);
       expect(await resolving.event(annotation(refused, 'event-id'))).toMatchObject({ decision: 'Denied' });
     } finally {
       expect((await putSettings(true)).statusCode).toBe(200);
-      await resolving.service.syncer.syncNow();
+      await resolving.service.syncer?.syncNow();
     }
     expect((await resolving.review(glass())).allowed).toBe(true);
   });
@@ -667,7 +667,7 @@ describe('TLS, health and metrics', () => {
     const before = await hook.get('/readyz');
     expect(before.status).toBe(503);
     away = false;
-    await hook.service.syncer.syncNow();
+    await hook.service.syncer?.syncNow();
     const after = await hook.get('/readyz');
     expect(after.status).toBe(200);
     expect(after.json()).toEqual({ status: 'ready', stale: false });

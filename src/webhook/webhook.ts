@@ -15,6 +15,7 @@ import { Syncer, type SyncSource } from '../sensor/sync.js';
 import { AdmissionHandler } from './admission-handler.js';
 import { WebhookMetrics } from './metrics.js';
 import { startWebhookServer } from './server.js';
+import type { SnapshotSharing } from './shared-snapshot.js';
 import { ensureSelfSigned, readTls, watchTls, type TlsFiles } from '../tls/serving-tls.js';
 
 export interface RegistryOptions {
@@ -31,7 +32,12 @@ export interface RegistryOptions {
 }
 
 export interface WebhookOptions {
+  /** The outbox and a self-signed certificate; the snapshot too unless snapshotFile says otherwise. */
   readonly dataDir: string;
+  /** Default `<dataDir>/snapshot.db`. */
+  readonly snapshotFile?: string;
+  /** A worker of a pool shares the snapshot file with the others (see shared-snapshot.ts). */
+  readonly sharing?: SnapshotSharing;
   readonly host: string;
   readonly port: number;
   readonly source: SyncSource;
@@ -56,7 +62,8 @@ export interface RunningWebhookService {
   /** PEM of the self-signed CA, when the webhook made its own certificate. */
   readonly caPem?: string;
   readonly snapshot: LocalSnapshot;
-  readonly syncer: Syncer;
+  /** Absent when another worker syncs the snapshot this one follows. */
+  readonly syncer?: Syncer;
   readonly outbox: Outbox;
   readonly metrics: WebhookMetrics;
   /** Stops taking reviews, answers those in flight, delivers what the outbox can, closes. */
@@ -70,16 +77,22 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const { logger } = options;
   const log = logger.child({ component: 'webhook' });
   const metrics = new WebhookMetrics(options.processMetrics ?? false);
-  const snapshot = LocalSnapshot.open(join(options.dataDir, SNAPSHOT_FILE));
+  const { sharing } = options;
+  const snapshot = LocalSnapshot.open(options.snapshotFile ?? join(options.dataDir, SNAPSHOT_FILE), sharing?.role === 'syncs' ? { onChange: (change) => sharing.publish(change) } : {});
+  // Subscribed as the file is read: a change told before was committed before, and is in what was read.
+  const unfollow = sharing?.role === 'follows' ? sharing.subscribe((change) => snapshot.follow(change)) : undefined;
   // NORMAL: an enqueued event survives the process dying at any moment; an fsync per admission
   // (FULL) would put a disk flush in front of every deployment.
   // Batches of 100: deleting what was delivered holds the event loop for each batch's page writes.
   const outbox = Outbox.open(join(options.dataDir, OUTBOX_FILE), { sink: options.sink, logger: log, synchronous: 'NORMAL', batchSize: 100 });
-  const syncer = new Syncer({ source: options.source, snapshot, logger: log, ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }) });
+  const syncer = sharing?.role === 'follows' ? undefined : new Syncer({ source: options.source, snapshot, logger: log, ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }) });
   const closers: (() => unknown)[] = [];
+  if (unfollow) closers.push(unfollow);
   try {
-    syncer.start();
-    closers.push(() => syncer.stop());
+    if (syncer) {
+      syncer.start();
+      closers.push(() => syncer.stop());
+    }
     outbox.start();
     closers.push(() => outbox.close());
     const resolver = options.registry.resolve
@@ -142,7 +155,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
       url: server.url,
       ...(caPem !== undefined && { caPem }),
       snapshot,
-      syncer,
+      ...(syncer && { syncer }),
       outbox,
       metrics,
       close: async () => {
@@ -150,7 +163,8 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
         clearInterval(pendingTimer);
         stopWatching?.();
         await server.close();
-        await syncer.stop();
+        await syncer?.stop();
+        unfollow?.();
         const flushed = outbox.flush().then(
           () => true,
           () => false,

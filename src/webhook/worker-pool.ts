@@ -1,12 +1,14 @@
 // `portcullis webhook --workers N`: N processes answer reviews on one port (node:cluster shares
 // the listening socket and hands connections round-robin), so a replica uses N cores. Each
-// worker is a whole webhook with its own snapshot, outbox and syncer under
-// `<data-dir>/worker-<i>`: nothing is shared between them but the port and the certificate. The
-// primary starts them, starts again one that dies, stops them on a signal, and gathers their
-// metrics, so that /metrics (answered by whichever worker takes the scrape) counts them all.
+// worker is a whole webhook with its own outbox under `<data-dir>/worker-<i>`; they share the
+// snapshot file, which worker 0 syncs (see shared-snapshot.ts), and the port and the
+// certificate. The primary starts them, starts again one that dies, stops them on a signal,
+// passes worker 0's snapshot changes on to the others, and gathers their metrics, so that
+// /metrics (answered by whichever worker takes the scrape) counts them all.
 import cluster, { type Address, type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { isSnapshotChangeMessage } from './shared-snapshot.js';
 
 /** Set in a worker's environment: its index, which names its data directory. */
 export const WORKER_ENV = 'PORTCULLIS_WORKER';
@@ -65,6 +67,10 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
   const ended = new Promise<void>((resolve) => (markEnded = resolve));
 
   const onMessage = (worker: Worker, message: unknown) => {
+    if (isSnapshotChangeMessage(message)) {
+      for (const other of workers.values()) if (other !== worker && other.isConnected()) other.send(message, undefined, () => undefined);
+      return;
+    }
     if (!isMetricsRequest(message)) return;
     aggregator.clusterMetrics().then(
       (text) => worker.send({ portcullis: 'metrics', id: message.id, text } satisfies MetricsAnswer),
