@@ -10,6 +10,7 @@ import { InputError } from '../problems.js';
 import { HttpEventSink } from '../sensor/outbox.js';
 import { HttpSyncSource } from '../sensor/sync.js';
 import { ensureSelfSigned } from '../tls/serving-tls.js';
+import { fetchTrusting, readCaFile } from '../tls/trusted-ca.js';
 import { SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
 import { workerSnapshotSharing } from '../webhook/shared-snapshot.js';
 import { startWebhook } from '../webhook/webhook.js';
@@ -20,6 +21,7 @@ import { caBundleLines, excludedNamespaces, millis, registryOptions, tlsFiles, w
 
 interface SensorFlags extends WebhookFlags {
   controlPlane: string;
+  caFile?: string;
   token?: string;
   tokenFile?: string;
   cluster: string;
@@ -42,6 +44,7 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       .requiredOption('--control-plane <url>', 'the control plane, e.g. https://portcullis.example.com')
       .option('--token <token>', 'a Sensor token (prefer --token-file or PORTCULLIS_TOKEN: arguments show in `ps`)')
       .option('--token-file <file>', 'a file holding the Sensor token (a mounted Secret)')
+      .option('--ca-file <file>', "a CA certificate (PEM) to trust for an HTTPS control plane, besides the system's")
       .requiredOption('--cluster <name>', 'this cluster, as registered on the control plane')
       .option('--data-dir <dir>', 'where the snapshot, the outbox and a self-signed certificate live', './data')
       .option('--host <address>', 'address to listen on', '0.0.0.0')
@@ -50,12 +53,14 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       .option('--workers <n>', 'processes answering reviews on the port, each with its own outbox, sharing one snapshot (one per core the replica has)', workerCount, 1),
   ).action(async (flags: SensorFlags) => {
     const token = tokenOf(flags);
+    // Read before a pool starts: a bad file is one clear error, not workers failing in turn.
+    const caPem = flags.caFile === undefined ? undefined : readCaFile(flags.caFile);
     const index = workerIndex();
     const logger = pino({ level: flags.logLevel, base: { service: 'portcullis-webhook', cluster: flags.cluster, ...(index !== undefined && { worker: index }) } });
     if (flags.workers > 1 && index === undefined) return runPool(flags, io, stopSignal, logger);
     // Listened for from the start: a signal while starting (a pool's Ctrl-C) stops it once started.
     const stopping = stopSignal();
-    const connection = { url: flags.controlPlane.replace(/\/+$/, ''), token };
+    const connection = { url: flags.controlPlane.replace(/\/+$/, ''), token, ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
     const poolCert = process.env[POOL_TLS_CERT];
     const poolKey = process.env[POOL_TLS_KEY];
     const tls = index !== undefined && poolCert !== undefined && poolKey !== undefined ? { certFile: poolCert, keyFile: poolKey } : tlsFiles(flags);
