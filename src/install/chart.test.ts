@@ -45,7 +45,7 @@ function render(flags: InstallFlags): KubeObject[] {
 }
 
 /** Every variant the flags can produce: together they hold every kind `install` can print. */
-const VARIANTS: InstallFlags[] = [{}, { mutating: true }, { caBundle: 'ca.pem' }, { persistentOutbox: true }, { replicas: '1' }];
+const VARIANTS: InstallFlags[] = [{}, { mutating: true }, { caBundle: 'ca.pem' }, { controlPlaneCa: 'cp-ca.pem' }, { persistentOutbox: true }, { replicas: '1' }];
 
 describe('Helm chart', () => {
   test('Chart.yaml is a valid v2 application chart at the version of this build', () => {
@@ -107,12 +107,14 @@ describe('Helm chart', () => {
     expect(Object.fromEntries([...chartKinds].sort())).toEqual(Object.fromEntries([...cliKinds].sort()));
   });
 
-  test('the webhook pod gets the same flags from the chart as from the CLI', () => {
+  test('the webhook pod gets the same flags from the chart as from the CLI (--ca-file with a control plane CA)', () => {
     const helpers = templates.get('_helpers.tpl') ?? '';
     const args = helpers.slice(helpers.indexOf('      args:'), helpers.indexOf('      ports:'));
     const chartFlags = [...args.matchAll(/^\s+- (--[a-z-]+)$/gm)].map((m) => m[1]);
-    const { options } = parseInstallFlags({ controlPlane: 'https://p.example.com', cluster: 'c' }, { version: '0', readFile: () => '' });
+    const { options } = parseInstallFlags({ controlPlane: 'https://p.example.com', cluster: 'c', controlPlaneCa: 'ca.pem' }, { version: '0', readFile: () => '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' });
     expect(chartFlags).toEqual(webhookArgs(options).filter((arg) => arg.startsWith('--')));
+    // Only when controlPlane.caCert is set, as the CLI only with --control-plane-ca.
+    expect(args).toMatch(/\{\{- if \.Values\.controlPlane\.caCert \}\}\n\s+- --ca-file\n\s+- \/etc\/portcullis\/control-plane-ca\/ca\.crt\n\s+\{\{- end \}\}/);
   });
 
   test('the chart validates the same resources and operations as the CLI', () => {

@@ -17,6 +17,8 @@ export interface PersistentStorage {
 
 export interface InstallOptions {
   readonly controlPlane: string;
+  /** PEM of a CA of one's own that signed the control plane's certificate; absent: the system's roots. */
+  readonly controlPlaneCa?: string;
   readonly cluster: string;
   readonly namespace: string;
   readonly image: string;
@@ -53,6 +55,7 @@ export const DEFAULTS = {
 /** The flags as commander hands them over: strings, untouched. */
 export interface InstallFlags {
   controlPlane?: string;
+  controlPlaneCa?: string;
   cluster?: string;
   namespace?: string;
   image?: string;
@@ -81,7 +84,7 @@ export interface InstallRequest {
 export interface InstallContext {
   /** The version of this build: the default image tag. */
   readonly version: string;
-  /** Reads `--ca-bundle`; throws as `fs.readFileSync` does. */
+  /** Reads `--ca-bundle` and `--control-plane-ca`; throws as `fs.readFileSync` does. */
   readonly readFile: (path: string) => string;
 }
 
@@ -104,6 +107,10 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
     if (url === undefined || !['http:', 'https:'].includes(url.protocol)) problem('--control-plane', `'${controlPlane}' is not an http(s) URL (e.g. https://portcullis.example.com)`);
     else if (url.username !== '' || url.password !== '') problem('--control-plane', 'must not carry credentials: the Sensor token comes from --token-secret');
     else if (url.protocol === 'http:') warnings.push(`--control-plane is plain http: the Sensor token travels unencrypted unless ${url.host} is inside the cluster`);
+  }
+  const controlPlaneCa = flags.controlPlaneCa === undefined ? undefined : readControlPlaneCa(flags.controlPlaneCa, context, problem);
+  if (controlPlaneCa !== undefined && controlPlane !== undefined && parseUrl(controlPlane)?.protocol === 'http:') {
+    problem('--control-plane-ca', 'is for an https control plane; --control-plane is plain http');
   }
 
   const cluster = required(flags.cluster, '--cluster', problem);
@@ -149,6 +156,7 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
   if (problems.length > 0) throw new InputError(problems);
   const options: InstallOptions = {
     controlPlane: controlPlane as string,
+    ...(controlPlaneCa !== undefined && { controlPlaneCa }),
     cluster: cluster as string,
     namespace,
     image,
@@ -207,6 +215,24 @@ function checkName(value: string, flag: string, what: string, pattern: RegExp, m
   if (value.length > maxLength || !pattern.test(value)) {
     problem(flag, `'${value}' is not a valid ${what}: lower-case letters, digits and "-"${pattern === DNS_SUBDOMAIN ? ' or "."' : ''}, at most ${maxLength} characters`);
   }
+}
+
+/** The PEM certificates of the file (a ConfigMap holds them as they are). */
+function readControlPlaneCa(path: string, context: InstallContext, problem: Report): string | undefined {
+  let text: string;
+  try {
+    text = context.readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problem('--control-plane-ca', `${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    return undefined;
+  }
+  const certificates = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (certificates === null) {
+    problem('--control-plane-ca', `${path}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    return undefined;
+  }
+  return `${certificates.join('\n')}\n`;
 }
 
 /** Accepts the CA as PEM or as base64 of the PEM (what `caBundle` holds); answers the latter. */

@@ -203,6 +203,19 @@ describe('portcullis install', () => {
     }
   });
 
+  test('--control-plane-ca: a ConfigMap with the CA, mounted read-only, and the webhook trusts it with --ca-file', async () => {
+    const all = await objects('--control-plane-ca', 'ca.pem');
+    expect(one(all, 'ConfigMap')).toMatchObject({ metadata: { name: 'portcullis-control-plane-ca', namespace: 'portcullis' }, data: { 'ca.crt': PEM } });
+    const pod = podSpecOf(one(all, 'Deployment'));
+    expect(pod.volumes).toContainEqual({ name: 'control-plane-ca', configMap: { name: 'portcullis-control-plane-ca' } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'control-plane-ca', mountPath: '/etc/portcullis/control-plane-ca', readOnly: true });
+    expect(pod.containers[0].args.slice(-2)).toEqual(['--ca-file', '/etc/portcullis/control-plane-ca/ca.crt']);
+    // Without it: no ConfigMap, no flag.
+    const plain = await objects();
+    expect(byKind(plain, 'ConfigMap')).toEqual([]);
+    expect(podSpecOf(one(plain, 'Deployment')).containers[0].args).not.toContain('--ca-file');
+  });
+
   test('the Sensor token is referenced by Secret name, mounted as a file, and never in the output', async () => {
     const secret = 'pcl_0123456789abcdefghijklmnopqrstuv';
     const saved = process.env.PORTCULLIS_TOKEN;
@@ -290,6 +303,12 @@ describe('install flags', () => {
   test('a --ca-bundle that is missing or not a certificate is refused, naming the flag', async () => {
     await expect(install([...REQUIRED, '--ca-bundle', 'junk.txt'])).rejects.toThrow(/--ca-bundle: .*junk\.txt: is neither a PEM certificate nor the base64 of one/);
     await expect(install([...REQUIRED, '--ca-bundle', '/does/not/exist.pem'])).rejects.toThrow(/--ca-bundle: \/does\/not\/exist\.pem: no such file/);
+  });
+
+  test('a --control-plane-ca that is missing, not a certificate, or for a plain-http control plane is refused, naming the flag', async () => {
+    await expect(install([...REQUIRED, '--control-plane-ca', 'junk.txt'])).rejects.toThrow(/--control-plane-ca: .*junk\.txt: holds no PEM certificate/);
+    await expect(install([...REQUIRED, '--control-plane-ca', '/does/not/exist.pem'])).rejects.toThrow(/--control-plane-ca: \/does\/not\/exist\.pem: no such file/);
+    expect(problemsOf({ controlPlane: 'http://portcullis.portcullis.svc', controlPlaneCa: 'ca.pem' })).toEqual(['--control-plane-ca: is for an https control plane; --control-plane is plain http']);
   });
 
   test('the CLI throws InputError, which the program turns into exit code 2', async () => {

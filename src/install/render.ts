@@ -29,6 +29,9 @@ export const WEBHOOK = {
   certificate: 'portcullis-webhook',
   /** Where cert-manager keeps the CA that signs the serving certificate. */
   caSecret: 'portcullis-ca',
+  /** The ConfigMap with the CA of the control plane's certificate (`--control-plane-ca`), and where the pod reads it. */
+  controlPlaneCaConfigMap: 'portcullis-control-plane-ca',
+  controlPlaneCaDir: '/etc/portcullis/control-plane-ca',
 } as const;
 
 /** Never evaluated, whatever the flags: the webhook must not be able to lock the cluster or itself. */
@@ -39,6 +42,7 @@ export function renderInstall(options: InstallOptions): KubeObject[] {
   return [
     namespace(options),
     serviceAccount(options),
+    ...(options.controlPlaneCa !== undefined ? [controlPlaneCaConfigMap(options, options.controlPlaneCa)] : []),
     ...(certManaged ? certificates(options) : []),
     service(options),
     workload(options),
@@ -71,6 +75,7 @@ export function webhookArgs(options: InstallOptions): string[] {
     '--deadline', `${deadlineSeconds(options.timeoutSeconds)}s`,
     '--data-dir', WEBHOOK.dataDir,
     '--workers', String(options.workers),
+    ...(options.controlPlaneCa !== undefined ? ['--ca-file', `${WEBHOOK.controlPlaneCaDir}/ca.crt`] : []),
   ];
 }
 
@@ -94,6 +99,11 @@ function serviceAccount(options: InstallOptions): KubeObject {
   // No Role or binding: the webhook reads nothing from the Kubernetes API (the kubelet mounts its
   // Secrets), so it gets no API token either.
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(WEBHOOK.serviceAccount, options), automountServiceAccountToken: false };
+}
+
+/** Not a Secret: a CA certificate is public; the pod trusts it for the control plane alone. */
+function controlPlaneCaConfigMap(options: InstallOptions, pem: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(WEBHOOK.controlPlaneCaConfigMap, options), data: { 'ca.crt': pem } };
 }
 
 function serviceHost(options: InstallOptions): string {
@@ -208,6 +218,7 @@ function podTemplate(options: InstallOptions): unknown {
             { name: 'tls', mountPath: WEBHOOK.tlsDir, readOnly: true },
             { name: 'data', mountPath: WEBHOOK.dataDir },
             { name: 'tmp', mountPath: '/tmp' },
+            ...(options.controlPlaneCa !== undefined ? [{ name: 'control-plane-ca', mountPath: WEBHOOK.controlPlaneCaDir, readOnly: true }] : []),
           ],
         },
       ],
@@ -217,6 +228,7 @@ function podTemplate(options: InstallOptions): unknown {
         { name: 'tls', secret: { secretName: options.tlsSecret, defaultMode: 0o440 } },
         ...(options.storage === undefined ? [{ name: 'data', emptyDir: {} }] : []),
         { name: 'tmp', emptyDir: {} },
+        ...(options.controlPlaneCa !== undefined ? [{ name: 'control-plane-ca', configMap: { name: WEBHOOK.controlPlaneCaConfigMap } }] : []),
       ],
     },
   };

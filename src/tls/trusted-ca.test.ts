@@ -109,7 +109,7 @@ describe('portcullis webhook --ca-file (a process) against an HTTPS control plan
     const ca = printedCa(started.stderr()) ?? '';
     const review = () => reviewOf(aRequest(aDeployment([IMAGE], { name: 'web' })));
     await until(async () => !admissionResponse(await https(`${url}/validate`, { body: review(), ca })).allowed, 'the rules to sync over HTTPS');
-    expect(admissionResponse(await https(`${url}/validate`, { body: review(), ca })).status?.message).toContain('rule deny-critical-over-https');
+    expect(admissionResponse(await https(`${url}/validate`, { body: review(), ca })).status?.message).toContain('deny-critical-over-https');
     expect(await started.stop()).toBe(0);
   });
 

@@ -143,6 +143,10 @@ spec:
         - /var/lib/portcullis
         - --workers
         - {{ .Values.workers | quote }}
+        {{- if .Values.controlPlane.caCert }}
+        - --ca-file
+        - /etc/portcullis/control-plane-ca/ca.crt
+        {{- end }}
       ports:
         - name: webhook
           containerPort: 8443
@@ -183,6 +187,11 @@ spec:
           mountPath: /var/lib/portcullis
         - name: tmp
           mountPath: /tmp
+        {{- if .Values.controlPlane.caCert }}
+        - name: control-plane-ca
+          mountPath: /etc/portcullis/control-plane-ca
+          readOnly: true
+        {{- end }}
   # Whole-directory mounts (no subPath), so a rotated token or renewed certificate reaches the pod.
   volumes:
     - name: token
@@ -202,4 +211,9 @@ spec:
     {{- end }}
     - name: tmp
       emptyDir: {}
+    {{- if .Values.controlPlane.caCert }}
+    - name: control-plane-ca
+      configMap:
+        name: {{ include "portcullis.fullname" . }}-control-plane-ca
+    {{- end }}
 {{- end -}}
