@@ -2,10 +2,12 @@
 // loop never does. SQLite's automatic checkpoint runs inside the commit that crosses its
 // threshold (1,000 pages): that commit copies about 4 MB into the database file and fsyncs it.
 // On the webhook's outbox, with events of ~10 KB, that was one commit in a hundred taking 8 ms
-// and more, and every admission waiting behind it. Here the writer's automatic checkpoints are
-// turned off, and a second connection in a worker thread runs a PASSIVE checkpoint (it never
-// blocks the writer) every few milliseconds. Should that thread fail, the writer's automatic
-// checkpoints come back on, so the WAL never grows without bound.
+// and more, and every admission waiting behind it. Here a second connection in a worker thread
+// runs a PASSIVE checkpoint (it never blocks the writer) every few milliseconds, and the
+// writer's own automatic checkpoint waits for a WAL 16 times larger: it runs only when the
+// thread falls behind a writer faster than the disk (then the writer slows down to the disk's
+// pace, and the WAL stays bounded, as SQLite does on its own). Should the thread fail, the
+// writer's automatic checkpoints come back at SQLite's default.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -26,6 +28,8 @@ export interface WalCheckpointerOptions {
 
 /** SQLite's default wal_autocheckpoint, restored if the thread fails. */
 const AUTOCHECKPOINT_PAGES = 1000;
+/** The writer's own checkpoint while the thread runs: only when the thread is this far behind (64 MB of 4 KB pages). */
+const BEHIND_PAGES = 16 * AUTOCHECKPOINT_PAGES;
 /** After a checkpoint resets the WAL, the file is cut back to this size. */
 const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
@@ -66,7 +70,7 @@ export class WalCheckpointer {
     options: WalCheckpointerOptions,
   ) {
     db.connection.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    db.connection.pragma('wal_autocheckpoint = 0');
+    db.connection.pragma(`wal_autocheckpoint = ${BEHIND_PAGES}`);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { library: createRequire(import.meta.url).resolve('better-sqlite3'), file, intervalMs: options.intervalMs ?? 25 },
