@@ -3,7 +3,7 @@
 // the pool's primary, over the workers' IPC channels); the others only read the file, and follow
 // each change (see LocalSnapshot.follow). One sync for the replica, one file on disk and in the
 // page cache, whatever the number of workers.
-import type { SnapshotChange } from '../sensor/local-snapshot.js';
+import type { LocalSnapshot, SnapshotChange } from '../sensor/local-snapshot.js';
 
 /** How a webhook shares its snapshot; absent: it has one of its own, and syncs it. */
 export type SnapshotSharing =
@@ -39,5 +39,30 @@ export function workerSnapshotSharing(index: number): SnapshotSharing {
       process.on('message', listener);
       return () => process.off('message', listener);
     },
+  };
+}
+
+/** Sync rounds without a word from worker 0 after which a follower says its snapshot is stale. */
+const SILENT_ROUNDS = 3;
+
+/**
+ * Makes `snapshot` follow the worker that syncs it. That worker tells after each sync round (the
+ * round's time is a change); when it has said nothing for a few rounds, it is down or restarting
+ * and nobody syncs, so the follower says its snapshot is stale (/readyz, /metrics) until it
+ * hears again. Answers a function that stops following.
+ */
+export function followSnapshot(snapshot: LocalSnapshot, sharing: Extract<SnapshotSharing, { role: 'follows' }>, syncIntervalMs: number): () => void {
+  let heardAt = Date.now();
+  const unsubscribe = sharing.subscribe((change) => {
+    heardAt = Date.now();
+    snapshot.follow(change);
+  });
+  const watch = setInterval(() => {
+    if (Date.now() - heardAt > SILENT_ROUNDS * syncIntervalMs && !snapshot.state.stale) snapshot.setStale(true);
+  }, syncIntervalMs);
+  watch.unref();
+  return () => {
+    clearInterval(watch);
+    unsubscribe();
   };
 }

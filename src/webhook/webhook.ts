@@ -11,11 +11,11 @@ import { OciClient, type ManifestLookup } from '../registry/oci-client.js';
 import { DigestResolver } from '../registry/resolver.js';
 import { LocalSnapshot, SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
 import { OUTBOX_FILE, Outbox, type EventSink } from '../sensor/outbox.js';
-import { Syncer, type SyncSource } from '../sensor/sync.js';
+import { DEFAULT_SYNC_INTERVAL_MS, Syncer, type SyncSource } from '../sensor/sync.js';
 import { AdmissionHandler } from './admission-handler.js';
 import { WebhookMetrics } from './metrics.js';
 import { startWebhookServer } from './server.js';
-import type { SnapshotSharing } from './shared-snapshot.js';
+import { followSnapshot, type SnapshotSharing } from './shared-snapshot.js';
 import { ensureSelfSigned, readTls, watchTls, type TlsFiles } from '../tls/serving-tls.js';
 
 export interface RegistryOptions {
@@ -80,7 +80,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const { sharing } = options;
   const snapshot = LocalSnapshot.open(options.snapshotFile ?? join(options.dataDir, SNAPSHOT_FILE), sharing?.role === 'syncs' ? { onChange: (change) => sharing.publish(change) } : {});
   // Subscribed as the file is read: a change told before was committed before, and is in what was read.
-  const unfollow = sharing?.role === 'follows' ? sharing.subscribe((change) => snapshot.follow(change)) : undefined;
+  const unfollow = sharing?.role === 'follows' ? followSnapshot(snapshot, sharing, options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS) : undefined;
   // NORMAL: an enqueued event survives the process dying at any moment; an fsync per admission
   // (FULL) would put a disk flush in front of every deployment.
   // Batches of 100: deleting what was delivered holds the event loop for each batch's page writes.
