@@ -3,6 +3,7 @@
 // control plane is away, and sends its events through a durable outbox.
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino, type Logger } from 'pino';
@@ -14,7 +15,7 @@ import { fetchTrusting, readCaFile } from '../tls/trusted-ca.js';
 import { SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
 import { workerSnapshotSharing } from '../webhook/shared-snapshot.js';
 import { startWebhook } from '../webhook/webhook.js';
-import { poolMetrics, startWorkerPool, workerIndex } from '../webhook/worker-pool.js';
+import { poolMetrics, startWorkerPool, workerHeapMiB, workerIndex } from '../webhook/worker-pool.js';
 import type { Io } from './main.js';
 import { processStopSignal, type StopSignal } from './stop-signal.js';
 import { caBundleLines, excludedNamespaces, millis, registryOptions, tlsFiles, withWebhookOptions, type WebhookFlags } from './webhook-options.js';
@@ -103,7 +104,9 @@ async function runPool(flags: SensorFlags, io: Io, stopSignal: StopSignal, logge
     env = { [POOL_TLS_CERT]: made.certFile, [POOL_TLS_KEY]: made.keyFile };
     caPem = made.caPem;
   }
-  const pool = await startWorkerPool({ count: flags.workers, env, logger });
+  const heapMiB = workerHeapMiB(flags.workers, process.constrainedMemory?.() ?? 0, totalmem(), [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]);
+  if (heapMiB !== undefined) logger.info({ workers: flags.workers, heapMiB }, "each worker's heap is its share of the memory limit");
+  const pool = await startWorkerPool({ count: flags.workers, env, logger, ...(heapMiB !== undefined && { workerHeapMiB: heapMiB }) });
   const host = pool.address.address.includes(':') ? `[${pool.address.address}]` : pool.address.address;
   const url = `https://${host}:${pool.address.port}`;
   io.stderr(`${[`Portcullis webhook listening on ${url} (cluster ${flags.cluster}, ${flags.workers} workers, failure mode ${flags.failureMode})`, ...caBundleLines(caPem)].join('\n')}\n`);

@@ -29,6 +29,24 @@ export interface WorkerPoolOptions {
   readonly stopTimeoutMs?: number;
   /** The wait before a worker that died is started again; default 1 s, doubled for one that dies again soon, up to 30 s. */
   readonly restartDelayMs?: number;
+  /** Each worker's heap limit (`--max-old-space-size`, MiB); absent: V8's own (see workerHeapMiB). */
+  readonly workerHeapMiB?: number;
+}
+
+/** Of each worker's share of the memory limit, what its heap may take: SQLite's cache, buffers and code live outside it. */
+const HEAP_SHARE = 0.75;
+
+/**
+ * Each worker's heap limit under a memory limit (a container's cgroup): V8 sizes each process's
+ * heap from the whole limit, so N workers would together count on N times the memory there is,
+ * and the container would be killed before their garbage collectors felt any pressure. Absent
+ * when there is no limit (`constrained` is 0 or not below the machine's memory) or when the
+ * heap limit is set already (NODE_OPTIONS or the command line).
+ */
+export function workerHeapMiB(count: number, constrained: number, total: number, nodeOptions: readonly string[]): number | undefined {
+  if (nodeOptions.some((option) => /^--max[-_]old[-_]space[-_]size\b/.test(option))) return undefined;
+  if (!(constrained > 0) || constrained >= total) return undefined;
+  return Math.max(64, Math.floor((constrained / count / 1_048_576) * HEAP_SHARE));
 }
 
 export interface RunningWorkerPool {
@@ -78,6 +96,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Runni
     );
   };
   cluster.on('message', onMessage);
+  if (options.workerHeapMiB !== undefined) cluster.setupPrimary({ execArgv: [...process.execArgv, `--max-old-space-size=${options.workerHeapMiB}`] });
 
   /** Per worker index: restarts in a row of a worker that died within a minute of starting. */
   const quickDeaths = new Map<number, number>();
