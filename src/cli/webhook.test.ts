@@ -278,11 +278,19 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
       const [victim] = workers();
       process.kill(Number(victim), 'SIGKILL');
       await until(() => workers().length === 2 && !workers().includes(victim ?? ''), 'the worker to be started again', 20_000);
+      // A connection handed to the worker as it died gets no answer: a short timeout, and ask again.
+      const postOrNothing = async () => {
+        try {
+          return admissionResponse(await https(`${url}/validate`, { body: review(), ca, timeoutMs: 2_000 }));
+        } catch {
+          return undefined;
+        }
+      };
       let deniedSince = 0;
       await until(async () => {
-        const again = await Promise.all(Array.from({ length: 10 }, post));
-        deniedSince += again.filter((answer) => !answer.allowed).length;
-        return again.every((answer) => !answer.allowed);
+        const again = await Promise.all(Array.from({ length: 10 }, postOrNothing));
+        deniedSince += again.filter((answer) => answer?.allowed === false).length;
+        return again.every((answer) => answer?.allowed === false);
       }, 'the new worker to sync the rules');
       expect(await started.stop()).toBe(0);
       expect(new Set(eventIds).size).toBe(40);
@@ -302,7 +310,7 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
     }
   });
 
-  test('the workers share one snapshot, which worker 0 syncs: a rule changed on the control plane reaches both', async () => {
+  test('the workers share one snapshot, which worker 0 syncs: a rule change reaches both; while worker 0 is stopped the other says stale', async () => {
     const { cp, admin, sensor } = await setUpControlPlane(tempDir('control-plane'));
     const dataDir = tempDir('sensor');
     try {
@@ -319,6 +327,23 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
       await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/enable');
       await until(async () => (await twenty()).every((answer) => !answer.allowed), 'the enabled rule to reach both workers', 5_000);
 
+      // Worker 0, the one that syncs, stops (SIGSTOP: hung, not dead, so not restarted): until it
+      // goes on, the other says its snapshot is stale.
+      const syncing = childrenOf(started.child.pid ?? 0).find((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('PORTCULLIS_WORKER=0'));
+      expect(syncing).toBeDefined();
+      process.kill(Number(syncing), 'SIGSTOP');
+      // A connection handed to the stopped worker gets no answer: a short timeout, and ask again.
+      const readiness = async () => {
+        try {
+          return JSON.parse((await https(`${url}/readyz`, { ca, timeoutMs: 1_000 })).text) as { status: string; stale?: boolean };
+        } catch {
+          return undefined;
+        }
+      };
+      await until(async () => (await readiness())?.stale === true, 'the other worker to say its snapshot is stale', 10_000);
+      process.kill(Number(syncing), 'SIGCONT');
+      await until(async () => (await Promise.all(Array.from({ length: 10 }, readiness))).every((ready) => ready?.stale === false), 'worker 0 to go on syncing', 15_000);
+
       expect(await started.stop()).toBe(0);
       // One snapshot at the top of the data directory; each worker has only its outbox.
       expect(readdirSync(dataDir)).toContain('snapshot.db');
@@ -329,7 +354,7 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
     } finally {
       await cp.close();
     }
-  });
+  }, 40_000);
 
   test('workers stopped by a signal of their own (a terminal\'s Ctrl-C reaches them all) are not started again, and the primary ends', async () => {
     const { cp, sensor } = await setUpControlPlane(tempDir('control-plane'));
