@@ -46,10 +46,12 @@ export function workerSnapshotSharing(index: number): SnapshotSharing {
 const SILENT_ROUNDS = 3;
 
 /**
- * Makes `snapshot` follow the worker that syncs it. That worker tells after each sync round (the
- * round's time is a change); when it has said nothing for a few rounds, it is down or restarting
- * and nobody syncs, so the follower says its snapshot is stale (/readyz, /metrics) until it
- * hears again. Answers a function that stops following.
+ * Makes `snapshot` follow the worker that syncs it. That worker tells after each sync round that
+ * succeeds (the round's time is a change); when it has said nothing for a few rounds, it is down
+ * or restarting, or its rounds fail (the control plane is away), so the follower says its
+ * snapshot is stale (/readyz, /metrics) until it hears again. It may say so a little before
+ * worker 0 itself does, which waits for three failed rounds with backoff between them. Answers
+ * a function that stops following.
  */
 export function followSnapshot(snapshot: LocalSnapshot, sharing: Extract<SnapshotSharing, { role: 'follows' }>, syncIntervalMs: number): () => void {
   let heardAt = Date.now();
