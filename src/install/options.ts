@@ -1,5 +1,6 @@
 // What `portcullis install` was asked for, checked once: every bad flag is reported, by name, in one go.
 import { InputError, type Problem } from '../problems.js';
+import { pemCertificates } from '../tls/pem.js';
 import { WEBHOOK } from './render.js';
 
 export const FAILURE_MODES = ['open', 'closed'] as const;
@@ -217,18 +218,23 @@ function checkName(value: string, flag: string, what: string, pattern: RegExp, m
   }
 }
 
-/** The PEM certificates of the file (a ConfigMap holds them as they are). */
-function readControlPlaneCa(path: string, context: InstallContext, problem: Report): string | undefined {
-  let text: string;
+/** The text of the file a flag names; undefined (and a problem naming flag and file) when it cannot be read. */
+function readFlagFile(flag: string, path: string, context: InstallContext, problem: Report): string | undefined {
   try {
-    text = context.readFile(path);
+    return context.readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    problem('--control-plane-ca', `${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    problem(flag, `${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
     return undefined;
   }
-  const certificates = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  if (certificates === null) {
+}
+
+/** The PEM certificates of the file (a ConfigMap holds them as they are). */
+function readControlPlaneCa(path: string, context: InstallContext, problem: Report): string | undefined {
+  const text = readFlagFile('--control-plane-ca', path, context, problem);
+  if (text === undefined) return undefined;
+  const certificates = pemCertificates(text);
+  if (certificates.length === 0) {
     problem('--control-plane-ca', `${path}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
     return undefined;
   }
@@ -237,14 +243,8 @@ function readControlPlaneCa(path: string, context: InstallContext, problem: Repo
 
 /** Accepts the CA as PEM or as base64 of the PEM (what `caBundle` holds); answers the latter. */
 function readCaBundle(path: string, context: InstallContext, problem: Report): string | undefined {
-  let text: string;
-  try {
-    text = context.readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    problem('--ca-bundle', `${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-    return undefined;
-  }
+  const text = readFlagFile('--ca-bundle', path, context, problem);
+  if (text === undefined) return undefined;
   if (text.includes(PEM_CERTIFICATE)) return Buffer.from(`${text.trim()}\n`).toString('base64');
   const compact = text.replace(/\s+/g, '');
   if (/^[A-Za-z0-9+/]+={0,2}$/.test(compact) && Buffer.from(compact, 'base64').toString('utf8').includes(PEM_CERTIFICATE)) return compact;

@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { InputError } from '../problems.js';
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+import { pemCertificates } from './pem.js';
 
 /** The PEM certificates of `file`, each checked; an error names the file and what is wrong. */
 export function readCaFile(file: string): string {
@@ -18,7 +17,7 @@ export function readCaFile(file: string): string {
   } catch (error) {
     throw InputError.of({ file, message: `cannot be read: ${(error as Error).message}` });
   }
-  const certificates = text.match(PEM_CERTIFICATE) ?? [];
+  const certificates = pemCertificates(text);
   if (certificates.length === 0) throw InputError.of({ file, message: 'holds no PEM certificate (-----BEGIN CERTIFICATE-----): give the CA certificate that signed the control plane’s' });
   certificates.forEach((pem, i) => {
     try {
