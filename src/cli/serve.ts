@@ -6,7 +6,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { InputError } from '../problems.js';
 import { DEFAULT_RETENTION_DAYS, startControlPlane } from '../server/control-plane.js';
-import { StoreEventSink } from '../sensor/outbox.js';
+import { StoreEventSink } from '../sensor/event-sinks.js';
 import { StoreSyncSource } from '../sensor/sync.js';
 import type { Store } from '../store/store.js';
 import { startWebhook, type RunningWebhookService } from '../webhook/webhook.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { aDeployment, aRequest, fixtureReview } from '../admission/testing/requests.js';
 import type { AdmissionEvent } from '../events/admission-event.js';
-import { HttpEventSink, type EventSink } from '../sensor/outbox.js';
+import { HttpEventSink, type EventSink } from '../sensor/event-sinks.js';
 import { HttpSyncSource } from '../sensor/sync.js';
 import { nativeScan, ruleDocument } from '../sensor/testing/control-plane.js';
 import { startControlPlane, type RunningControlPlane } from '../server/control-plane.js';

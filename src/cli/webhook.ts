@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import { InputError } from '../problems.js';
-import { HttpEventSink } from '../sensor/outbox.js';
+import { HttpEventSink } from '../sensor/event-sinks.js';
 import { HttpSyncSource } from '../sensor/sync.js';
 import { ensureSelfSigned } from '../tls/serving-tls.js';
 import { fetchTrusting, readCaFile } from '../tls/trusted-ca.js';
@@ -61,7 +61,8 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
     if (flags.workers > 1 && index === undefined) return runPool(flags, io, stopSignal, logger);
     // Listened for from the start: a signal while starting (a pool's Ctrl-C) stops it once started.
     const stopping = stopSignal();
-    const connection = { url: flags.controlPlane.replace(/\/+$/, ''), token, ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
+    const url = flags.controlPlane.replace(/\/+$/, '');
+    const connection = { url, token, ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
     const poolCert = process.env[POOL_TLS_CERT];
     const poolKey = process.env[POOL_TLS_KEY];
     const tls = index !== undefined && poolCert !== undefined && poolKey !== undefined ? { certFile: poolCert, keyFile: poolKey } : tlsFiles(flags);
@@ -72,7 +73,7 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       host: flags.host,
       port: flags.webhookPort,
       source: new HttpSyncSource({ ...connection, cluster: flags.cluster }),
-      sink: new HttpEventSink(connection),
+      sink: new HttpEventSink({ url, token, ...(caPem !== undefined && { caPem }) }),
       cluster: flags.cluster,
       failureMode: flags.failureMode,
       deadlineMs: flags.deadline,

@@ -40,8 +40,8 @@ export class ControlPlaneError extends Error {
 interface RequestOptions {
   readonly query?: Readonly<Record<string, string | number | undefined>>;
   readonly body?: unknown;
-  /** A body already serialized (JSON text), sent as is. */
-  readonly rawBody?: string;
+  /** A body already serialized (JSON text, or its UTF-8 bytes), sent as is. */
+  readonly rawBody?: string | Uint8Array;
   readonly signal?: AbortSignal;
 }
 

@@ -1,97 +1,37 @@
 // A webhook's admission events on their way to the control plane. `record` writes an event to
 // `outbox.db` before the answer goes back: the events of the admissions decided in one turn of
-// the event loop share one transaction (group commit), so a burst of admissions costs one write
-// to disk rather than one each. (`enqueue` is the single synchronous INSERT.) A sender delivers them in
-// batches and deletes them only once the sink has taken them. At least once: the control plane
+// the event loop go to the outbox's thread together (outbox-thread.ts), which commits what has
+// arrived in one transaction (group commit), so a burst of admissions costs one write to disk
+// rather than one each, and none of it on the admission thread. A sender delivers them in
+// batches and deletes them only once the sink has taken them; to a control plane's API, the
+// thread delivers them itself. At least once: the control plane
 // stores each event once by its id, so a delivery repeated after a crash or a lost answer
 // stores nothing twice, and while it is away the events wait here, across restarts.
 import { pino, type Logger } from 'pino';
 import type { AdmissionEvent } from '../events/admission-event.js';
-import { InputError } from '../problems.js';
 import type { SqliteDatabase } from '../store/sqlite/database.js';
 import { WalCheckpointer } from '../store/sqlite/wal-checkpointer.js';
-import type { Store } from '../store/store.js';
-import { ControlPlaneError, requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
+import { RejectedEventsError, type EventSink } from './event-sinks.js';
 import { openLocalDatabase, type LocalSchema } from './local-database.js';
+import { OutboxThread, type BatchRange, type Delivery } from './outbox-thread.js';
 import { Serial } from './serial.js';
 
 export const OUTBOX_FILE = 'outbox.db';
 /** Events per delivery at most: a POST of 500 events with their findings stays a few MB. */
 export const OUTBOX_BATCH_MAX = 500;
 
-// ---- sinks ------------------------------------------------------------------------------------
-
-/** Where events go. */
-export interface EventSink {
-  /**
-   * Resolves once every event is stored (or was already). Throws RejectedEventsError when the
-   * sink will never take these events as they are; any other error is worth retrying.
-   */
-  deliver(events: readonly AdmissionEvent[], signal?: AbortSignal): Promise<void>;
-  /**
-   * The same for events as the outbox keeps them, JSON text: a sink that sends them on as text
-   * need not parse and serialize each one again. Optional; the outbox uses it when present.
-   */
-  deliverJson?(events: readonly string[], signal?: AbortSignal): Promise<void>;
-}
-
-/** The sink refuses these events for what they are (invalid, too large), however often they are sent. */
-export class RejectedEventsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RejectedEventsError';
-  }
-}
-
-/** The store itself: the all-in-one `serve`. */
-export class StoreEventSink implements EventSink {
-  constructor(private readonly store: Store) {}
-
-  async deliver(events: readonly AdmissionEvent[]): Promise<void> {
-    try {
-      await this.store.events.insert(events);
-    } catch (error) {
-      if (error instanceof InputError) throw new RejectedEventsError(error.message);
-      throw error;
-    }
-  }
-}
-
-/** POST /api/v1/events of a control plane, with a Sensor token. */
-export class HttpEventSink implements EventSink {
-  constructor(private readonly connection: ControlPlaneConnection) {}
-
-  deliver(events: readonly AdmissionEvent[], signal?: AbortSignal): Promise<void> {
-    return this.deliverJson(events.map((event) => JSON.stringify(event)), signal);
-  }
-
-  async deliverJson(events: readonly string[], signal?: AbortSignal): Promise<void> {
-    let answer: unknown;
-    try {
-      answer = await requestControlPlane(this.connection, 'POST', '/api/v1/events', { rawBody: `{"events":[${events.join(',')}]}`, ...(signal && { signal }) });
-    } catch (error) {
-      if (error instanceof ControlPlaneError && error.permanent) throw new RejectedEventsError(error.message);
-      throw error;
-    }
-    const received = (answer as { received?: unknown } | null)?.received;
-    if (received !== events.length) throw new Error(`POST /api/v1/events answered received: ${String(received)} for ${events.length} events`);
-  }
-}
-
-// ---- the outbox -------------------------------------------------------------------------------
-
 export interface OutboxOptions {
   readonly sink: EventSink;
   readonly logger?: Logger;
   /** Events per delivery, 1 to 500; default 500. */
   readonly batchSize?: number;
-  /** How long the sender waits after an enqueue, so that a burst goes in one delivery; default 100 ms. */
+  /** How long the sender waits after a record, so that a burst goes in one delivery; default 100 ms. */
   readonly lingerMs?: number;
   /** The wait after a failed delivery, doubled each time up to maxRetryMs; default 1 s, 60 s. */
   readonly retryMs?: number;
   readonly maxRetryMs?: number;
   /**
-   * FULL (default): an enqueued event survives a power cut too (an fsync per event); NORMAL:
+   * FULL (default): a recorded event survives a power cut too (an fsync per commit); NORMAL:
    * it survives the process dying at any point, which is what a pod's emptyDir can keep anyway.
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
@@ -109,12 +49,6 @@ const SCHEMA: LocalSchema = {
   onOtherVersion: 'refuse',
 };
 
-interface OutboxRow {
-  seq: number;
-  id: string;
-  body: string;
-}
-
 export class Outbox {
   private readonly serial = new Serial();
   private readonly logger: Logger;
@@ -124,38 +58,36 @@ export class Outbox {
   private closed = false;
   private abort = new AbortController();
   private failures = 0;
-  private readonly rejectTx: (row: OutboxRow, reason: string, at: string) => void;
-  private readonly insertGroup: (events: readonly AdmissionEvent[]) => void;
   private group: { event: AdmissionEvent; resolve: () => void; reject: (error: Error) => void }[] = [];
 
-  /** `file`: a path (created with its directory), or `:memory:` (tests only: nothing durable). */
+  /**
+   * `file`: a path (created with its directory). This thread's connection makes the schema and
+   * counts; the connection of the outbox's thread writes and reads the events.
+   */
   static open(file: string, options: OutboxOptions): Outbox {
-    const db = openLocalDatabase(file, SCHEMA, options.synchronous ?? 'FULL');
-    // Each event is a few pages: SQLite's own checkpoint would stall an admission every few hundred.
-    const checkpointer = file === ':memory:' ? undefined : WalCheckpointer.start(db, file, options.logger ? { logger: options.logger } : {});
-    return new Outbox(db, checkpointer, options);
+    const synchronous = options.synchronous ?? 'FULL';
+    const db = openLocalDatabase(file, SCHEMA, synchronous);
+    // Each event is a few pages: SQLite's own checkpoint would stall the writer every few hundred.
+    // (This connection never writes: the outbox's thread bounds the WAL itself should the checkpoints fall behind.)
+    const checkpointer = WalCheckpointer.start(db, file, options.logger ? { logger: options.logger } : {});
+    const { endpoint } = options.sink;
+    const thread = new OutboxThread(file, { synchronous, ...(endpoint && { endpoint }), ...(options.logger && { logger: options.logger }) });
+    return new Outbox(db, thread, checkpointer, options);
   }
 
   private constructor(
     private readonly db: SqliteDatabase,
-    private readonly checkpointer: WalCheckpointer | undefined,
+    private readonly thread: OutboxThread,
+    private readonly checkpointer: WalCheckpointer,
     private readonly options: OutboxOptions,
   ) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.batchSize = Math.max(1, Math.min(OUTBOX_BATCH_MAX, Math.floor(options.batchSize ?? OUTBOX_BATCH_MAX)));
-    this.insertGroup = db.writer((events: readonly AdmissionEvent[]) => {
-      for (const event of events) db.run('INSERT INTO outbox (id, body) VALUES (?, ?)', event.id, JSON.stringify(event));
-    });
-    this.rejectTx = db.writer((row: OutboxRow, reason: string, at: string) => {
-      db.run('INSERT OR REPLACE INTO rejected (seq, id, body, reason, rejected_at) VALUES (?, ?, ?, ?, ?)', row.seq, row.id, row.body, reason, at);
-      db.run('DELETE FROM outbox WHERE seq = ?', row.seq);
-    });
   }
 
-  /** Writes the event durably; it is delivered later. On the admission path: one INSERT, no waiting on the network. */
   /**
    * Writes the event durably with the others recorded in this turn of the event loop, in one
-   * transaction, and resolves once it is written (rejects if the write failed).
+   * transaction, and resolves once it is written (rejects if the write failed). It is delivered later.
    */
   record(event: AdmissionEvent): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -167,18 +99,27 @@ export class Outbox {
   private commitGroup(): void {
     const group = this.group;
     this.group = [];
+    let rows: [string, string][];
     try {
-      this.insertGroup(group.map((g) => g.event));
-      for (const g of group) g.resolve();
-      this.wake(this.options.lingerMs ?? 100);
+      rows = group.map(({ event }) => [event.id, JSON.stringify(event)]);
     } catch (error) {
       for (const g of group) g.reject(error as Error);
+      return;
     }
+    this.insert(rows, group.map(({ resolve, reject }) => ({ resolve, reject })));
   }
 
-  enqueue(event: AdmissionEvent): void {
-    this.insertGroup([event]);
-    this.wake(this.options.lingerMs ?? 100);
+  /** Apart from commitGroup: the events need not be kept while the thread writes their text. */
+  private insert(rows: readonly [string, string][], group: readonly { resolve: () => void; reject: (error: Error) => void }[]): void {
+    this.thread.insert(rows).then(
+      () => {
+        for (const g of group) g.resolve();
+        this.wake(this.options.lingerMs ?? 100);
+      },
+      (error: Error) => {
+        for (const g of group) g.reject(error);
+      },
+    );
   }
 
   /** Events not yet delivered. */
@@ -196,7 +137,7 @@ export class Outbox {
     return this.failures;
   }
 
-  /** Delivers in the background: soon after each enqueue, and again with backoff after a failure. */
+  /** Delivers in the background: soon after each record, and again with backoff after a failure. */
   start(): void {
     if (this.running || this.closed) return;
     this.running = true;
@@ -220,8 +161,11 @@ export class Outbox {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.abort.abort();
+    this.thread.abortDelivery();
     await this.serial.idle();
-    await this.checkpointer?.stop();
+    // Records not yet answered are written first: the thread takes its messages in order.
+    await this.thread.close();
+    await this.checkpointer.stop();
     this.db.close();
   }
 
@@ -258,51 +202,60 @@ export class Outbox {
   private async drain(): Promise<void> {
     for (;;) {
       if (this.closed) return;
-      const rows = this.db.all<OutboxRow>('SELECT seq, id, body FROM outbox ORDER BY seq LIMIT ?', this.batchSize);
-      if (rows.length === 0) return;
-      await this.deliver(rows);
+      if ((await this.deliver({ limit: this.batchSize })) === 0) return;
     }
   }
 
   /**
-   * One batch. A batch refused for what it is goes again in halves, down to the one event at
-   * fault, which is set aside: one bad event must not hold back every event after it.
+   * One batch; answers how many events it held. A batch refused for what it is goes again in
+   * halves, down to the one event at fault, which is set aside: one bad event must not hold back
+   * every event after it.
    */
-  private async deliver(rows: readonly OutboxRow[]): Promise<void> {
-    const { sink } = this.options;
-    try {
-      if (sink.deliverJson) await sink.deliverJson(rows.map((row) => row.body), this.abort.signal);
-      else {
-        const events: AdmissionEvent[] = [];
-        for (const row of rows) {
-          try {
-            events.push(JSON.parse(row.body) as AdmissionEvent);
-          } catch (error) {
-            if (rows.length === 1) return this.reject(row, `not JSON: ${(error as Error).message}`);
-            return this.split(rows);
-          }
-        }
-        await sink.deliver(events, this.abort.signal);
-      }
-    } catch (error) {
-      if (!(error instanceof RejectedEventsError)) throw error;
-      const [only] = rows;
-      if (rows.length === 1 && only) return this.reject(only, error.message);
-      return this.split(rows);
+  private async deliver(range: BatchRange): Promise<number> {
+    const { seqs, ids, error } = await this.attempt(range);
+    if (error === undefined) return seqs.length;
+    if (!(error instanceof RejectedEventsError)) throw error;
+    const [seq] = seqs;
+    const [id] = ids;
+    if (seqs.length === 1 && seq !== undefined) {
+      this.logger.error({ eventId: id, reason: error.message }, 'admission event refused by the control plane: set aside in the outbox, not retried');
+      await this.thread.setAside(seq, error.message, (this.options.now ?? (() => new Date()))().toISOString());
+      return 1;
     }
-    const first = rows[0];
-    const last = rows.at(-1);
-    if (first && last) this.db.run('DELETE FROM outbox WHERE seq BETWEEN ? AND ?', first.seq, last.seq);
+    const half = Math.ceil(seqs.length / 2);
+    await this.deliver({ from: seq ?? 0, to: seqs[half - 1] ?? 0 });
+    await this.deliver({ from: seqs[half] ?? 0, to: seqs.at(-1) ?? 0 });
+    return seqs.length;
   }
 
-  private async split(rows: readonly OutboxRow[]): Promise<void> {
-    const half = Math.ceil(rows.length / 2);
-    await this.deliver(rows.slice(0, half));
-    await this.deliver(rows.slice(half));
+  /** Delivers the range once: from the outbox's thread to an endpoint, else here to the sink. Deletes what was delivered. */
+  private async attempt(range: BatchRange): Promise<Omit<Delivery, 'error'> & { error?: Error }> {
+    const { sink } = this.options;
+    if (sink.endpoint) {
+      const { seqs, ids, error } = await this.thread.deliver(range);
+      return { seqs, ids, ...(error && { error: error.rejected ? new RejectedEventsError(error.message) : new Error(error.message) }) };
+    }
+    const { seqs, ids, bodies } = await this.thread.read(range);
+    const first = seqs[0];
+    const last = seqs.at(-1);
+    if (first === undefined || last === undefined) return { seqs, ids };
+    try {
+      if (sink.deliverJson) await sink.deliverJson(bodies, this.abort.signal);
+      else await sink.deliver(parsed(bodies), this.abort.signal);
+    } catch (error) {
+      return { seqs, ids, error: error as Error };
+    }
+    await this.thread.remove(first, last);
+    return { seqs, ids };
   }
+}
 
-  private reject(row: OutboxRow, reason: string): void {
-    this.logger.error({ eventId: row.id, reason }, 'admission event refused by the control plane: set aside in the outbox, not retried');
-    this.rejectTx(row, reason, (this.options.now ?? (() => new Date()))().toISOString());
-  }
+function parsed(bodies: readonly string[]): AdmissionEvent[] {
+  return bodies.map((body) => {
+    try {
+      return JSON.parse(body) as AdmissionEvent;
+    } catch (error) {
+      throw new RejectedEventsError(`not JSON: ${(error as Error).message}`);
+    }
+  });
 }

@@ -29,9 +29,9 @@ export interface WalCheckpointerOptions {
 /** SQLite's default wal_autocheckpoint, restored if the thread fails. */
 const AUTOCHECKPOINT_PAGES = 1000;
 /** The writer's own checkpoint while the thread runs: only when the thread is this far behind (64 MB of 4 KB pages). */
-const BEHIND_PAGES = 16 * AUTOCHECKPOINT_PAGES;
+export const WAL_BEHIND_PAGES = 16 * AUTOCHECKPOINT_PAGES;
 /** After a checkpoint resets the WAL, the file is cut back to this size. */
-const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
 // Plain CommonJS run with `eval`: a worker file would need the TypeScript loader the parent
 // runs under (tsx), which a worker thread does not inherit under every runner.
@@ -70,7 +70,7 @@ export class WalCheckpointer {
     options: WalCheckpointerOptions,
   ) {
     db.connection.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    db.connection.pragma(`wal_autocheckpoint = ${BEHIND_PAGES}`);
+    db.connection.pragma(`wal_autocheckpoint = ${WAL_BEHIND_PAGES}`);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { library: createRequire(import.meta.url).resolve('better-sqlite3'), file, intervalMs: options.intervalMs ?? 25 },

@@ -13,7 +13,7 @@ import type { Finding, ImageScan } from '../../findings/model.js';
 import type { Severity } from '../../findings/severity.js';
 import type { Rule } from '../../policy/rule.js';
 import { validateRule } from '../../policy/rule-document.js';
-import { StoreEventSink } from '../../sensor/outbox.js';
+import { StoreEventSink } from '../../sensor/event-sinks.js';
 import { StoreSyncSource, type SyncSource } from '../../sensor/sync.js';
 import type { Store } from '../../store/store.js';
 import { startWebhook, type RunningWebhookService, type WebhookOptions } from '../webhook.js';

@@ -1,0 +1,90 @@
+// Where the outbox delivers admission events: the control plane's API (a webhook in a cluster),
+// or the store itself (the all-in-one `serve`).
+import type { AdmissionEvent } from '../events/admission-event.js';
+import { InputError } from '../problems.js';
+import type { Store } from '../store/store.js';
+import { fetchTrusting } from '../tls/trusted-ca.js';
+import { ControlPlaneError, requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
+
+/** Where events go. */
+export interface EventSink {
+  /**
+   * Resolves once every event is stored (or was already). Throws RejectedEventsError when the
+   * sink will never take these events as they are; any other error is worth retrying.
+   */
+  deliver(events: readonly AdmissionEvent[], signal?: AbortSignal): Promise<void>;
+  /**
+   * The same for events as the outbox keeps them, JSON text: a sink that sends them on as text
+   * need not parse and serialize each one again. Optional; the outbox uses it when present.
+   */
+  deliverJson?(events: readonly string[], signal?: AbortSignal): Promise<void>;
+  /**
+   * A sink that another thread can deliver to as well, described in data alone: the outbox's
+   * thread then delivers to it itself, and the events never come back to the admission thread.
+   */
+  readonly endpoint?: EventEndpoint;
+}
+
+/** The sink refuses these events for what they are (invalid, too large), however often they are sent. */
+export class RejectedEventsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RejectedEventsError';
+  }
+}
+
+/** The store itself: the all-in-one `serve`. */
+export class StoreEventSink implements EventSink {
+  constructor(private readonly store: Store) {}
+
+  async deliver(events: readonly AdmissionEvent[]): Promise<void> {
+    try {
+      await this.store.events.insert(events);
+    } catch (error) {
+      if (error instanceof InputError) throw new RejectedEventsError(error.message);
+      throw error;
+    }
+  }
+}
+
+/** A control plane's POST /api/v1/events, in data alone (it can be handed to a thread). */
+export interface EventEndpoint {
+  /** The control plane's base URL. */
+  readonly url: string;
+  /** A Sensor token. */
+  readonly token: string;
+  readonly timeoutMs?: number;
+  /** Certificates trusted for it besides the system's roots (`--ca-file`). */
+  readonly caPem?: string;
+}
+
+/** POST /api/v1/events of a control plane, with a Sensor token. */
+export class HttpEventSink implements EventSink {
+  private readonly connection: ControlPlaneConnection;
+
+  constructor(readonly endpoint: EventEndpoint) {
+    const { url, token, timeoutMs, caPem } = endpoint;
+    this.connection = { url, token, ...(timeoutMs !== undefined && { timeoutMs }), ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
+  }
+
+  deliver(events: readonly AdmissionEvent[], signal?: AbortSignal): Promise<void> {
+    return this.deliverJson(
+      events.map((event) => JSON.stringify(event)),
+      signal,
+    );
+  }
+
+  async deliverJson(events: readonly string[], signal?: AbortSignal): Promise<void> {
+    let answer: unknown;
+    try {
+      // As bytes: fetch would check a string body for lone surrogates character by character (megabytes here).
+      const rawBody = Buffer.from(`{"events":[${events.join(',')}]}`);
+      answer = await requestControlPlane(this.connection, 'POST', '/api/v1/events', { rawBody, ...(signal && { signal }) });
+    } catch (error) {
+      if (error instanceof ControlPlaneError && error.permanent) throw new RejectedEventsError(error.message);
+      throw error;
+    }
+    const received = (answer as { received?: unknown } | null)?.received;
+    if (received !== events.length) throw new Error(`POST /api/v1/events answered received: ${String(received)} for ${events.length} events`);
+  }
+}

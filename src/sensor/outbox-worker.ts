@@ -1,0 +1,158 @@
+// The outbox's thread (started by outbox-thread.ts): the one connection that writes outbox.db,
+// and the deliveries to a control plane's API. The requests that arrived while it was busy are
+// taken at once (receiveMessageOnPort), in order, and each run of writes among them is committed
+// in one transaction (group commit); if that transaction fails, each write is tried on its own,
+// so that one bad write does not fail the others.
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { HttpEventSink, RejectedEventsError } from './event-sinks.js';
+import type { BatchRange, OutboxBatch, OutboxReply, OutboxRequest, OutboxThreadData } from './outbox-thread.js';
+
+type Write = Extract<OutboxRequest, { kind: 'insert' | 'remove' | 'setAside' }>;
+
+const port = parentPort;
+if (port === null) throw new Error('outbox-worker.ts runs as a worker thread (see outbox-thread.ts)');
+const data = workerData as OutboxThreadData;
+
+const db = new Database(data.file, { fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+db.pragma(`synchronous = ${data.synchronous}`);
+db.pragma(`journal_size_limit = ${data.journalSizeLimit}`);
+db.pragma(`wal_autocheckpoint = ${data.autocheckpoint}`);
+
+const statements = {
+  insert: db.prepare('INSERT INTO outbox (id, body) VALUES (?, ?)'),
+  remove: db.prepare('DELETE FROM outbox WHERE seq BETWEEN ? AND ?'),
+  setAside: db.prepare('INSERT OR REPLACE INTO rejected (seq, id, body, reason, rejected_at) SELECT seq, id, body, ?, ? FROM outbox WHERE seq = ?'),
+  removeOne: db.prepare('DELETE FROM outbox WHERE seq = ?'),
+  oldest: db.prepare<[number], [number, string, string]>('SELECT seq, id, body FROM outbox ORDER BY seq LIMIT ?').raw(),
+  between: db.prepare<[number, number], [number, string, string]>('SELECT seq, id, body FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq').raw(),
+};
+
+function apply(write: Write): void {
+  switch (write.kind) {
+    case 'insert':
+      for (const [id, body] of write.rows) statements.insert.run(id, body);
+      return;
+    case 'remove':
+      statements.remove.run(write.from, write.to);
+      return;
+    case 'setAside':
+      statements.setAside.run(write.reason, write.at, write.seq);
+      statements.removeOne.run(write.seq);
+      return;
+  }
+}
+const applyAll = db.transaction((writes: readonly Write[]) => {
+  for (const write of writes) apply(write);
+});
+const applyOne = db.transaction(apply);
+
+const reply = (message: OutboxReply) => port.postMessage(message);
+const failed = (ticket: number, error: unknown) => {
+  const { message, code } = error as { message?: unknown; code?: unknown };
+  reply({ kind: 'failed', ticket, message: String(message), ...(typeof code === 'string' && { code }) });
+};
+
+function write(writes: readonly Write[]): void {
+  try {
+    applyAll(writes);
+    reply({ kind: 'done', tickets: writes.map((w) => w.ticket) });
+  } catch {
+    for (const w of writes) {
+      try {
+        applyOne(w);
+        reply({ kind: 'done', tickets: [w.ticket] });
+      } catch (error) {
+        failed(w.ticket, error);
+      }
+    }
+  }
+}
+
+function batchOf(range: BatchRange): OutboxBatch {
+  const rows = 'limit' in range ? statements.oldest.all(range.limit) : statements.between.all(range.from, range.to);
+  const seqs: number[] = [];
+  const ids: string[] = [];
+  const bodies: string[] = [];
+  for (const [seq, id, body] of rows) {
+    seqs.push(seq);
+    ids.push(id);
+    bodies.push(body);
+  }
+  return { seqs, ids, bodies };
+}
+
+const sink = data.endpoint && new HttpEventSink(data.endpoint);
+let delivering: AbortController | undefined;
+
+async function deliver(ticket: number, range: BatchRange): Promise<void> {
+  let batch: OutboxBatch;
+  try {
+    batch = batchOf(range);
+  } catch (error) {
+    return failed(ticket, error);
+  }
+  const { seqs, ids, bodies } = batch;
+  const first = seqs[0];
+  const last = seqs.at(-1);
+  if (sink === undefined || first === undefined || last === undefined) return reply({ kind: 'delivery', ticket, delivery: { seqs, ids } });
+  delivering = new AbortController();
+  try {
+    await sink.deliverJson(bodies, delivering.signal);
+  } catch (error) {
+    return reply({ kind: 'delivery', ticket, delivery: { seqs, ids, error: { message: (error as Error).message, rejected: error instanceof RejectedEventsError } } });
+  } finally {
+    delivering = undefined;
+  }
+  try {
+    statements.remove.run(first, last);
+  } catch (error) {
+    // Delivered, but still here: it goes again, and the control plane stores it once.
+    return failed(ticket, error);
+  }
+  reply({ kind: 'delivery', ticket, delivery: { seqs, ids } });
+}
+
+function close(): void {
+  db.close();
+  port?.close();
+}
+
+port.on('message', (first: OutboxRequest) => {
+  const requests = [first];
+  for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) requests.push(next.message as OutboxRequest);
+  let writes: Write[] = [];
+  const commit = () => {
+    if (writes.length > 0) write(writes);
+    writes = [];
+  };
+  for (const request of requests) {
+    switch (request.kind) {
+      case 'insert':
+      case 'remove':
+      case 'setAside':
+        writes.push(request);
+        break;
+      case 'read':
+        commit();
+        try {
+          reply({ kind: 'batch', ticket: request.ticket, batch: batchOf(request.range) });
+        } catch (error) {
+          failed(request.ticket, error);
+        }
+        break;
+      case 'deliver':
+        commit();
+        void deliver(request.ticket, request.range);
+        break;
+      case 'abort':
+        delivering?.abort();
+        break;
+      case 'close':
+        commit();
+        return close();
+    }
+  }
+  commit();
+});
