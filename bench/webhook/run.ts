@@ -8,6 +8,8 @@
 // `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
 // benchmark's rules, hundreds in scope of every request.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -44,7 +46,7 @@ interface Target {
 
 async function start(mode: 'webhook' | 'noop'): Promise<Target> {
   const profiling = mode === 'webhook' && values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
-  const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', values.findings ?? '50', '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped', '--workers', values.workers ?? '1'];
+  const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', values.findings ?? '50', '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped', '--workers', values.workers ?? '1', '--sink', sinkUrl];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
@@ -53,6 +55,27 @@ async function start(mode: 'webhook' | 'noop'): Promise<Target> {
   const info = JSON.parse(line) as { url: string; memoryUrl?: string } & Record<string, unknown>;
   return { child, url: info.url, memoryUrl: info.memoryUrl ?? info.url, info };
 }
+
+/**
+ * The control plane's POST /api/v1/events, as far as the webhook can tell: it answers how many
+ * events it received, counted without parsing them (one `"requestUid":` each), and drops them.
+ */
+let eventsReceived = 0;
+const eventSink = createHttpServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    let received = 0;
+    for (let at = body.indexOf('"requestUid":'); at !== -1; at = body.indexOf('"requestUid":', at + 1)) received += 1;
+    eventsReceived += received;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ received }));
+  });
+});
+await new Promise<void>((resolve) => eventSink.listen(0, '127.0.0.1', resolve));
+eventSink.unref();
+const sinkUrl = `http://127.0.0.1:${(eventSink.address() as AddressInfo).port}`;
 
 let uid = 0;
 /**
@@ -178,6 +201,7 @@ const noopRss = (await state(noop.url)).rss;
 noop.child.kill();
 
 const startedAt = performance.now();
+const reviewsBefore = uid;
 const webhook = await start('webhook');
 const readyMs = performance.now() - startedAt;
 await warm(webhook.url);
@@ -188,7 +212,7 @@ if (values['cpu-prof'] !== undefined) {
   const exited = new Promise((resolve) => webhook.child.once('exit', resolve));
   webhook.child.kill();
   await exited;
-  console.log(`webhook, full load: ${webhookFull.rps.toFixed(0)} req/s (${webhookFull.total} requests in ${seconds} s); its CPU profile is in ${values['cpu-prof']}:`);
+  console.log(`webhook, full load: ${webhookFull.rps.toFixed(0)} req/s (${webhookFull.total} requests in ${seconds} s; ${eventsReceived} events posted to the control plane since the start); its CPU profile is in ${values['cpu-prof']}:`);
   console.log(`  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/<file>.cpuprofile --last ${seconds} --requests ${webhookFull.total}`);
   process.exit(0);
 }
@@ -213,4 +237,5 @@ console.log(row('webhook, 4 clients in a loop', webhookFour, webhookRss));
 console.log(row('webhook, one client in a loop', webhookSerial, webhookRss));
 console.log('  * autocannon overallRate: each second\'s quota is sent in a burst, so latency includes queueing behind it');
 if (webhookState.loopDelayP99Ms !== undefined) console.log(`  webhook event loop delay over the measured runs (after the warm-up): p99 ${webhookState.loopDelayP99Ms.toFixed(1)} ms, max ${webhookState.loopDelayMaxMs?.toFixed(1)} ms`);
+console.log(`  events posted to the control plane (POST /api/v1/events, from the outbox's thread): ${eventsReceived}, for ${uid - reviewsBefore} reviews sent to the webhook (warm-up included; those of its last moments were still in the outbox)`);
 console.log(`  webhook throughput is ${((webhookFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's (target: at least 50%); p99 at half the no-op's load: ${webhookHalf.p99.toFixed(2)} ms (target: under 5 ms)`);

@@ -15,7 +15,7 @@ import { DEFAULT_SETTINGS } from '../../src/api/settings.js';
 import type { ImageReference } from '../../src/images/reference.js';
 import type { ManifestLookup, ManifestDigests } from '../../src/registry/oci-client.js';
 import { LocalSnapshot, SNAPSHOT_FILE } from '../../src/sensor/local-snapshot.js';
-import type { EventSink } from '../../src/sensor/outbox.js';
+import { HttpEventSink } from '../../src/sensor/event-sinks.js';
 import type { SyncScan } from '../../src/sensor/sync-protocol.js';
 import type { SyncSource } from '../../src/sensor/sync.js';
 import { ensureSelfSigned, readTls } from '../../src/tls/serving-tls.js';
@@ -34,6 +34,8 @@ const { values } = parseArgs({
     rules: { type: 'string', default: '1000' },
     policy: { type: 'string', default: 'scoped' },
     workers: { type: 'string', default: '1' },
+    /** The control plane that takes the events (bench/webhook/run.ts answers POST /api/v1/events there). */
+    sink: { type: 'string' },
   },
 });
 const dir = values.dir ?? '/tmp/portcullis-bench-webhook';
@@ -156,14 +158,15 @@ async function main(): Promise<void> {
 
 /** One webhook in this process: the whole benchmark target, or one worker of a pool. */
 async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: number, shared?: Pick<WebhookOptions, 'snapshotFile' | 'sharing'>): Promise<void> {
-  // Events are taken as the HTTP sink takes them (JSON text, sent on as is) and dropped.
-  const discard: EventSink = { deliver: async () => {}, deliverJson: async () => {} };
+  // Events go as the sensor sends them: POST /api/v1/events, from the outbox's thread.
+  if (values.sink === undefined) throw new Error('--sink URL: where the events go');
+  const sink = new HttpEventSink({ url: values.sink, token: 'bench' });
   const webhook = await startWebhook({
     dataDir,
     host: '127.0.0.1',
     port: 0,
     source,
-    sink: discard,
+    sink,
     failureMode: 'open',
     deadlineMs: 2000,
     // Room for every image's tag: the benchmark measures admission with digests cached.
