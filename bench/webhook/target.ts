@@ -4,7 +4,7 @@
 //   noop:    an HTTPS server that parses the review and answers allowed: true, the floor for Node.
 // Prints one JSON line {url, ...} when ready; answers GET /memory with its process.memoryUsage().
 import cluster from 'node:cluster';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import type { ImageReference } from '../../src/images/reference.js';
 import type { ManifestLookup, ManifestDigests } from '../../src/registry/oci-client.js';
 import { LocalSnapshot, SNAPSHOT_FILE } from '../../src/sensor/local-snapshot.js';
 import { HttpEventSink } from '../../src/sensor/event-sinks.js';
+import { OUTBOX_FILE } from '../../src/sensor/outbox.js';
 import type { SyncScan } from '../../src/sensor/sync-protocol.js';
 import type { SyncSource } from '../../src/sensor/sync.js';
 import { ensureSelfSigned, readTls } from '../../src/tls/serving-tls.js';
@@ -161,6 +162,8 @@ async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: nu
   // Events go as the sensor sends them: POST /api/v1/events, from the outbox's thread.
   if (values.sink === undefined) throw new Error('--sink URL: where the events go');
   const sink = new HttpEventSink({ url: values.sink, token: 'bench' });
+  // The events an earlier run left in the outbox would be counted with this run's.
+  for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, OUTBOX_FILE + suffix), { force: true });
   const webhook = await startWebhook({
     dataDir,
     host: '127.0.0.1',
