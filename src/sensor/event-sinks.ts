@@ -1,5 +1,6 @@
 // Where the outbox delivers admission events: the control plane's API (a webhook in a cluster),
-// or the store itself (the all-in-one `serve`).
+// or the store itself (the all-in-one `serve`). Both can be described in data alone
+// (`portable`), so that the outbox's thread delivers to them itself.
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { InputError } from '../problems.js';
 import type { Store } from '../store/store.js';
@@ -19,11 +20,14 @@ export interface EventSink {
    */
   deliverJson?(events: readonly string[], signal?: AbortSignal): Promise<void>;
   /**
-   * A sink that another thread can deliver to as well, described in data alone: the outbox's
-   * thread then delivers to it itself, and the events never come back to the admission thread.
+   * This sink described in data alone, for the outbox's thread to make its own and deliver to
+   * itself: the events then never come back to the admission thread.
    */
-  readonly endpoint?: EventEndpoint;
+  readonly portable?: PortableSink;
 }
+
+/** A sink another thread can make from this description (outbox-worker.ts). */
+export type PortableSink = { readonly kind: 'http'; readonly endpoint: EventEndpoint } | { readonly kind: 'sqlite'; readonly file: string };
 
 /** The sink refuses these events for what they are (invalid, too large), however often they are sent. */
 export class RejectedEventsError extends Error {
@@ -33,9 +37,13 @@ export class RejectedEventsError extends Error {
   }
 }
 
-/** The store itself: the all-in-one `serve`. */
+/** The store itself: the all-in-one `serve`. A SQLite store on disk is written by the outbox's thread, through its own connection. */
 export class StoreEventSink implements EventSink {
-  constructor(private readonly store: Store) {}
+  readonly portable?: PortableSink;
+
+  constructor(private readonly store: Pick<Store, 'events' | 'sqliteFile'>) {
+    if (store.sqliteFile !== undefined) this.portable = { kind: 'sqlite', file: store.sqliteFile };
+  }
 
   async deliver(events: readonly AdmissionEvent[]): Promise<void> {
     try {
@@ -62,7 +70,10 @@ export interface EventEndpoint {
 export class HttpEventSink implements EventSink {
   private readonly connection: ControlPlaneConnection;
 
-  constructor(readonly endpoint: EventEndpoint) {
+  readonly portable: PortableSink;
+
+  constructor(endpoint: EventEndpoint) {
+    this.portable = { kind: 'http', endpoint };
     const { url, token, timeoutMs, caPem } = endpoint;
     this.connection = { url, token, ...(timeoutMs !== undefined && { timeoutMs }), ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
   }
@@ -87,4 +98,15 @@ export class HttpEventSink implements EventSink {
     const received = (answer as { received?: unknown } | null)?.received;
     if (received !== events.length) throw new Error(`POST /api/v1/events answered received: ${String(received)} for ${events.length} events`);
   }
+}
+
+/** Events as the outbox keeps them (JSON text), parsed; a text that is not JSON is refused for good. */
+export function parseEvents(bodies: readonly string[]): AdmissionEvent[] {
+  return bodies.map((body) => {
+    try {
+      return JSON.parse(body) as AdmissionEvent;
+    } catch (error) {
+      throw new RejectedEventsError(`not JSON: ${(error as Error).message}`);
+    }
+  });
 }

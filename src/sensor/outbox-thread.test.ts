@@ -89,8 +89,8 @@ describe('the outbox thread', () => {
     await expect(outbox.insert([['after', '{}']])).rejects.toThrow('the outbox is closed');
   });
 
-  test('a delivery needs an endpoint', async () => {
-    await expect(thread().deliver({ limit: 10 })).rejects.toThrow('the outbox thread has no endpoint to deliver to');
+  test('a delivery needs a portable sink', async () => {
+    await expect(thread().deliver({ limit: 10 })).rejects.toThrow('the outbox thread has no sink to deliver to');
   });
 
   test('a thread that stops fails the operations in flight, and the next one starts another', async () => {

@@ -11,13 +11,13 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { WAL_BEHIND_PAGES, WAL_SIZE_LIMIT_BYTES } from '../store/sqlite/wal-checkpointer.js';
 import { startModuleWorker } from '../threads/module-worker.js';
-import type { EventEndpoint } from './event-sinks.js';
+import type { PortableSink } from './event-sinks.js';
 
 export interface OutboxThreadOptions {
   /** Of its connection: see OutboxOptions.synchronous. */
   readonly synchronous: 'FULL' | 'NORMAL';
-  /** Where the thread delivers events itself, when the sink is a control plane's API. */
-  readonly endpoint?: EventEndpoint;
+  /** The sink the thread delivers to itself, when it is portable. */
+  readonly sink?: PortableSink;
   readonly logger?: Logger;
 }
 
@@ -27,7 +27,7 @@ export interface OutboxThreadData {
   readonly synchronous: 'FULL' | 'NORMAL';
   readonly journalSizeLimit: number;
   readonly autocheckpoint: number;
-  readonly endpoint?: EventEndpoint;
+  readonly sink?: PortableSink;
 }
 
 /** Which undelivered events: the oldest `limit`, or those of seq `from` to `to`. */
@@ -41,7 +41,7 @@ export interface OutboxBatch {
   readonly bodies: readonly string[];
 }
 
-/** A delivery the thread made to the endpoint: which events it was, and why it failed if it did. */
+/** A delivery the thread made to its sink: which events it was, and why it failed if it did. */
 export interface Delivery {
   readonly seqs: readonly number[];
   readonly ids: readonly string[];
@@ -115,9 +115,9 @@ export class OutboxThread {
     return reply.batch;
   }
 
-  /** Delivers undelivered events to the endpoint from the thread, and deletes them once it took them. */
+  /** Delivers undelivered events to the sink from the thread, and deletes them once it took them. */
   async deliver(range: BatchRange): Promise<Delivery> {
-    if (this.options.endpoint === undefined) throw new OutboxThreadError('the outbox thread has no endpoint to deliver to');
+    if (this.options.sink === undefined) throw new OutboxThreadError('the outbox thread has no sink to deliver to');
     const reply = await this.ask({ kind: 'deliver', range });
     if (reply.kind !== 'delivery') throw new OutboxThreadError(`the outbox thread answered a delivery with ${reply.kind}`);
     return reply.delivery;
@@ -153,14 +153,14 @@ export class OutboxThread {
   }
 
   private start(): Worker {
-    const { synchronous, endpoint } = this.options;
+    const { synchronous, sink } = this.options;
     const workerData: OutboxThreadData = {
       file: this.file,
       synchronous,
       // The WAL checkpointer's thread keeps the WAL short; this bounds it should that thread fall behind.
       journalSizeLimit: WAL_SIZE_LIMIT_BYTES,
       autocheckpoint: WAL_BEHIND_PAGES,
-      ...(endpoint && { endpoint }),
+      ...(sink && { sink }),
     };
     const worker = startModuleWorker(import.meta.url, 'outbox-worker', { workerData });
     worker.unref();

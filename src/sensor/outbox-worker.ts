@@ -1,12 +1,14 @@
-// The outbox's thread (started by outbox-thread.ts): the one connection that writes outbox.db,
-// and the deliveries to a control plane's API. The requests that arrived while it was busy are
+// One of the outbox's threads (started by outbox-thread.ts), with its own connection to
+// outbox.db: the writer inserts the events recorded; the sender reads them, delivers them to a
+// portable sink (a control plane's API, the all-in-one's SQLite store), and deletes them. The requests that arrived while it was busy are
 // taken at once (receiveMessageOnPort), in order, and each run of writes among them is committed
 // in one transaction (group commit); if that transaction fails, each write is tried on its own,
 // so that one bad write does not fail the others.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { HttpEventSink, RejectedEventsError } from './event-sinks.js';
+import { HttpEventSink, parseEvents, RejectedEventsError, type EventSink, type PortableSink } from './event-sinks.js';
 import type { BatchRange, OutboxBatch, OutboxReply, OutboxRequest, OutboxThreadData } from './outbox-thread.js';
+import { SqliteFileEventSink } from './sqlite-file-sink.js';
 
 type Write = Extract<OutboxRequest, { kind: 'insert' | 'remove' | 'setAside' }>;
 
@@ -43,10 +45,12 @@ function apply(write: Write): void {
       return;
   }
 }
+// IMMEDIATE: the write lock is taken up front, so the other thread's connection on the file
+// (writer and sender each have one) waits its turn on busy_timeout rather than failing.
 const applyAll = db.transaction((writes: readonly Write[]) => {
   for (const write of writes) apply(write);
-});
-const applyOne = db.transaction(apply);
+}).immediate;
+const applyOne = db.transaction(apply).immediate;
 
 const reply = (message: OutboxReply) => port.postMessage(message);
 const failed = (ticket: number, error: unknown) => {
@@ -83,7 +87,16 @@ function batchOf(range: BatchRange): OutboxBatch {
   return { seqs, ids, bodies };
 }
 
-const sink = data.endpoint && new HttpEventSink(data.endpoint);
+function sinkOf(portable: PortableSink): EventSink & { close?(): void } {
+  switch (portable.kind) {
+    case 'http':
+      return new HttpEventSink(portable.endpoint);
+    case 'sqlite':
+      return new SqliteFileEventSink(portable.file);
+  }
+}
+
+const sink = data.sink && sinkOf(data.sink);
 let delivering: AbortController | undefined;
 
 async function deliver(ticket: number, range: BatchRange): Promise<void> {
@@ -99,7 +112,7 @@ async function deliver(ticket: number, range: BatchRange): Promise<void> {
   if (sink === undefined || first === undefined || last === undefined) return reply({ kind: 'delivery', ticket, delivery: { seqs, ids } });
   delivering = new AbortController();
   try {
-    await sink.deliverJson(bodies, delivering.signal);
+    await (sink.deliverJson ? sink.deliverJson(bodies, delivering.signal) : sink.deliver(parseEvents(bodies), delivering.signal));
   } catch (error) {
     return reply({ kind: 'delivery', ticket, delivery: { seqs, ids, error: { message: (error as Error).message, rejected: error instanceof RejectedEventsError } } });
   } finally {
@@ -115,6 +128,7 @@ async function deliver(ticket: number, range: BatchRange): Promise<void> {
 }
 
 function close(): void {
+  sink?.close?.();
   db.close();
   port?.close();
 }

@@ -6,6 +6,7 @@ import type { AdmissionEvent } from '../events/admission-event.js';
 import { anEvent } from '../store/testing/builders.js';
 import { ControlPlaneError } from './control-plane.js';
 import { HttpEventSink, RejectedEventsError, StoreEventSink, type EventSink } from './event-sinks.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
 import { listeningControlPlane, tempDir, type ListeningControlPlane } from './testing/control-plane.js';
 
@@ -175,6 +176,28 @@ describe('the outbox', () => {
     await expect(outbox.flush()).rejects.toThrow(/403/);
     expect(outbox.pending()).toBe(3);
     expect(outbox.rejected()).toBe(0);
+  });
+
+  test('StoreEventSink on a SQLite file: the outbox thread writes the events into the store itself, refusing invalid events alone', async () => {
+    const store = new SqliteStore(join(temp.dir, 'portcullis.db'));
+    try {
+      await store.migrate();
+      const sink = new StoreEventSink(store);
+      expect(sink.portable).toEqual({ kind: 'sqlite', file: join(temp.dir, 'portcullis.db') });
+      const outbox = openOutbox({ sink });
+      const withCve = anEvent({ time: '2026-03-01T12:00:00.000Z', seed: ++serial, images: [{ reference: 'registry.example.com/shop/cart:1.2', violations: [{ rule: 'deny-critical', cves: ['CVE-2024-3094'] }] }] });
+      const batch = [...events(19), withCve];
+      await recordAll(outbox, [...batch.slice(0, 7), { ...batch[0], id: 'x', time: 'yesterday' } as AdmissionEvent, ...batch.slice(7)]);
+      await outbox.flush();
+      expect(outbox.pending()).toBe(0);
+      expect(outbox.rejected()).toBe(1);
+      // Read through the store's own connection: the thread's writes, with their filter rows.
+      const page = await store.events.list({}, { limit: 50 });
+      expect(new Set(page.events.map((event) => event.id))).toEqual(new Set(batch.map((event) => event.id)));
+      expect((await store.events.list({ cve: 'CVE-2024-3094' }, { limit: 50 })).events.map((event) => event.id)).toEqual([withCve.id]);
+    } finally {
+      await store.close();
+    }
   });
 
   test('StoreEventSink: the all-in-one serve delivers to its own store, refusing invalid events alone', async () => {

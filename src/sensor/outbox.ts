@@ -1,17 +1,18 @@
 // A webhook's admission events on their way to the control plane. `record` writes an event to
 // `outbox.db` before the answer goes back: the events of the admissions decided in one turn of
-// the event loop go to the outbox's thread together (outbox-thread.ts), which commits what has
+// the event loop go to the writer thread together (outbox-thread.ts), which commits what has
 // arrived in one transaction (group commit), so a burst of admissions costs one write to disk
 // rather than one each, and none of it on the admission thread. A sender delivers them in
-// batches and deletes them only once the sink has taken them; to a control plane's API, the
-// thread delivers them itself. At least once: the control plane
+// batches and deletes them only once the sink has taken them; to a portable sink (a control
+// plane's API, the all-in-one's SQLite store), a second thread delivers them itself. Two threads,
+// so that the writes admissions wait on never queue behind a delivery. At least once: the control plane
 // stores each event once by its id, so a delivery repeated after a crash or a lost answer
 // stores nothing twice, and while it is away the events wait here, across restarts.
 import { pino, type Logger } from 'pino';
 import type { AdmissionEvent } from '../events/admission-event.js';
 import type { SqliteDatabase } from '../store/sqlite/database.js';
 import { WalCheckpointer } from '../store/sqlite/wal-checkpointer.js';
-import { RejectedEventsError, type EventSink } from './event-sinks.js';
+import { parseEvents, RejectedEventsError, type EventSink } from './event-sinks.js';
 import { openLocalDatabase, type LocalSchema } from './local-database.js';
 import { OutboxThread, type BatchRange, type Delivery } from './outbox-thread.js';
 import { Serial } from './serial.js';
@@ -62,7 +63,7 @@ export class Outbox {
 
   /**
    * `file`: a path (created with its directory). This thread's connection makes the schema and
-   * counts; the connection of the outbox's thread writes and reads the events.
+   * counts; the connections of the writer and sender threads write and read the events.
    */
   static open(file: string, options: OutboxOptions): Outbox {
     const synchronous = options.synchronous ?? 'FULL';
@@ -70,14 +71,19 @@ export class Outbox {
     // Each event is a few pages: SQLite's own checkpoint would stall the writer every few hundred.
     // (This connection never writes: the outbox's thread bounds the WAL itself should the checkpoints fall behind.)
     const checkpointer = WalCheckpointer.start(db, file, options.logger ? { logger: options.logger } : {});
-    const { endpoint } = options.sink;
-    const thread = new OutboxThread(file, { synchronous, ...(endpoint && { endpoint }), ...(options.logger && { logger: options.logger }) });
-    return new Outbox(db, thread, checkpointer, options);
+    const { portable } = options.sink;
+    const logger = options.logger && { logger: options.logger };
+    const writer = new OutboxThread(file, { synchronous, ...logger });
+    const sender = new OutboxThread(file, { synchronous, ...(portable && { sink: portable }), ...logger });
+    return new Outbox(db, writer, sender, checkpointer, options);
   }
 
   private constructor(
     private readonly db: SqliteDatabase,
-    private readonly thread: OutboxThread,
+    /** Inserts the events recorded. */
+    private readonly writer: OutboxThread,
+    /** Reads, delivers, deletes and sets aside. */
+    private readonly sender: OutboxThread,
     private readonly checkpointer: WalCheckpointer,
     private readonly options: OutboxOptions,
   ) {
@@ -111,7 +117,7 @@ export class Outbox {
 
   /** Apart from commitGroup: the events need not be kept while the thread writes their text. */
   private insert(rows: readonly [string, string][], group: readonly { resolve: () => void; reject: (error: Error) => void }[]): void {
-    this.thread.insert(rows).then(
+    this.writer.insert(rows).then(
       () => {
         for (const g of group) g.resolve();
         this.wake(this.options.lingerMs ?? 100);
@@ -161,10 +167,11 @@ export class Outbox {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.abort.abort();
-    this.thread.abortDelivery();
+    this.sender.abortDelivery();
     await this.serial.idle();
-    // Records not yet answered are written first: the thread takes its messages in order.
-    await this.thread.close();
+    // Records not yet answered are written first: a thread takes its messages in order.
+    await this.writer.close();
+    await this.sender.close();
     await this.checkpointer.stop();
     this.db.close();
   }
@@ -219,7 +226,7 @@ export class Outbox {
     const [id] = ids;
     if (seqs.length === 1 && seq !== undefined) {
       this.logger.error({ eventId: id, reason: error.message }, 'admission event refused by the control plane: set aside in the outbox, not retried');
-      await this.thread.setAside(seq, error.message, (this.options.now ?? (() => new Date()))().toISOString());
+      await this.sender.setAside(seq, error.message, (this.options.now ?? (() => new Date()))().toISOString());
       return 1;
     }
     const half = Math.ceil(seqs.length / 2);
@@ -228,34 +235,25 @@ export class Outbox {
     return seqs.length;
   }
 
-  /** Delivers the range once: from the outbox's thread to an endpoint, else here to the sink. Deletes what was delivered. */
+  /** Delivers the range once: from the sender thread when the sink is portable, else here. Deletes what was delivered. */
   private async attempt(range: BatchRange): Promise<Omit<Delivery, 'error'> & { error?: Error }> {
     const { sink } = this.options;
-    if (sink.endpoint) {
-      const { seqs, ids, error } = await this.thread.deliver(range);
+    if (sink.portable) {
+      const { seqs, ids, error } = await this.sender.deliver(range);
       return { seqs, ids, ...(error && { error: error.rejected ? new RejectedEventsError(error.message) : new Error(error.message) }) };
     }
-    const { seqs, ids, bodies } = await this.thread.read(range);
+    const { seqs, ids, bodies } = await this.sender.read(range);
     const first = seqs[0];
     const last = seqs.at(-1);
     if (first === undefined || last === undefined) return { seqs, ids };
     try {
       if (sink.deliverJson) await sink.deliverJson(bodies, this.abort.signal);
-      else await sink.deliver(parsed(bodies), this.abort.signal);
+      else await sink.deliver(parseEvents(bodies), this.abort.signal);
     } catch (error) {
       return { seqs, ids, error: error as Error };
     }
-    await this.thread.remove(first, last);
+    await this.sender.remove(first, last);
     return { seqs, ids };
   }
 }
 
-function parsed(bodies: readonly string[]): AdmissionEvent[] {
-  return bodies.map((body) => {
-    try {
-      return JSON.parse(body) as AdmissionEvent;
-    } catch (error) {
-      throw new RejectedEventsError(`not JSON: ${(error as Error).message}`);
-    }
-  });
-}

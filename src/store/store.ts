@@ -208,6 +208,11 @@ export interface SettingsStore {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * The SQLite database's file, for a SQLite store on disk: another thread of this process may
+   * open it too (the all-in-one's outbox thread writes its admission events there).
+   */
+  readonly sqliteFile?: string;
   readonly tokens: TokenStore;
   readonly rules: RuleStore;
   readonly scans: ScanStore;

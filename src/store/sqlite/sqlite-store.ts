@@ -16,6 +16,7 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
+  readonly sqliteFile: string | undefined;
   readonly tokens: SqliteTokens;
   readonly rules: SqliteRules;
   readonly scans: SqliteScans;
@@ -40,6 +41,7 @@ export class SqliteStore implements Store {
       throw error;
     }
     this.db = new SqliteDatabase(connection);
+    this.sqliteFile = filename === ':memory:' ? undefined : filename;
     // Events arrive in batches of hundreds: SQLite's own checkpoint, inside a commit, would hold
     // up the event loop (and the admissions of an all-in-one server) while it copies and fsyncs.
     this.checkpointer = filename === ':memory:' ? undefined : WalCheckpointer.start(this.db, filename);
