@@ -4,7 +4,7 @@
 // warm-up resolves each tag once). Beside it, the same
 // load against a no-op HTTPS server that parses the review and allows: the floor for Node.
 // Prints requests/s, p50/p99/p99.9 latency and memory, at full load and at half the no-op's rate.
-//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --cpu-prof DIR]
+//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --cpu-prof DIR]
 // `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
 // benchmark's rules, hundreds in scope of every request.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     /** Write the webhook process's CPU profile here (see bench/profile-summary.ts). */
     'cpu-prof': { type: 'string' },
+    /** `store`: events go into a SQLite store, as the all-in-one `serve` keeps them, instead of to a control plane. */
+    events: { type: 'string', default: 'control-plane' },
   },
 });
 const seconds = Number(values.seconds);
@@ -46,7 +48,7 @@ interface Target {
 
 async function start(mode: 'webhook' | 'noop'): Promise<Target> {
   const profiling = mode === 'webhook' && values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
-  const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', values.findings ?? '50', '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped', '--workers', values.workers ?? '1', '--sink', sinkUrl];
+  const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', values.findings ?? '50', '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped', '--workers', values.workers ?? '1', '--sink', values.events === 'store' ? 'store' : sinkUrl];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
@@ -169,6 +171,8 @@ interface TargetState {
   /** The event loop's delay over the whole run, when the target measures it. */
   readonly loopDelayP99Ms?: number;
   readonly loopDelayMaxMs?: number;
+  /** With `--events store`: the events in the store. */
+  readonly storedEvents?: number;
 }
 
 /** `reset`: the target measures its event loop's delay afresh from now. */
@@ -237,5 +241,6 @@ console.log(row('webhook, 4 clients in a loop', webhookFour, webhookRss));
 console.log(row('webhook, one client in a loop', webhookSerial, webhookRss));
 console.log('  * autocannon overallRate: each second\'s quota is sent in a burst, so latency includes queueing behind it');
 if (webhookState.loopDelayP99Ms !== undefined) console.log(`  webhook event loop delay over the measured runs (after the warm-up): p99 ${webhookState.loopDelayP99Ms.toFixed(1)} ms, max ${webhookState.loopDelayMaxMs?.toFixed(1)} ms`);
-console.log(`  events posted to the control plane (POST /api/v1/events, from the outbox's thread): ${eventsReceived}, for ${uid - reviewsBefore} reviews sent to the webhook (warm-up included; those of its last moments were still in the outbox)`);
+if (values.events === 'store') console.log(`  events stored in a SQLite store by the outbox's thread, as the all-in-one serve does: ${String(webhookState.storedEvents)}, for ${uid - reviewsBefore} reviews sent to the webhook`);
+else console.log(`  events posted to the control plane (POST /api/v1/events, from the outbox's thread): ${eventsReceived}, for ${uid - reviewsBefore} reviews sent to the webhook (warm-up included; those of its last moments were still in the outbox)`);
 console.log(`  webhook throughput is ${((webhookFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's (target: at least 50%); p99 at half the no-op's load: ${webhookHalf.p99.toFixed(2)} ms (target: under 5 ms)`);

@@ -15,7 +15,9 @@ import { DEFAULT_SETTINGS } from '../../src/api/settings.js';
 import type { ImageReference } from '../../src/images/reference.js';
 import type { ManifestLookup, ManifestDigests } from '../../src/registry/oci-client.js';
 import { LocalSnapshot, SNAPSHOT_FILE } from '../../src/sensor/local-snapshot.js';
-import { HttpEventSink } from '../../src/sensor/event-sinks.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import Database from 'better-sqlite3';
+import { HttpEventSink, StoreEventSink, type EventSink } from '../../src/sensor/event-sinks.js';
 import { OUTBOX_FILE } from '../../src/sensor/outbox.js';
 import type { SyncScan } from '../../src/sensor/sync-protocol.js';
 import type { SyncSource } from '../../src/sensor/sync.js';
@@ -35,7 +37,7 @@ const { values } = parseArgs({
     rules: { type: 'string', default: '1000' },
     policy: { type: 'string', default: 'scoped' },
     workers: { type: 'string', default: '1' },
-    /** The control plane that takes the events (bench/webhook/run.ts answers POST /api/v1/events there). */
+    /** The control plane that takes the events (bench/webhook/run.ts answers POST /api/v1/events there), or `store`. */
     sink: { type: 'string' },
   },
 });
@@ -46,10 +48,13 @@ const imageCount = Number(values.images);
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 
+/** With `--sink store`: how many events the store holds. */
+let countStored: (() => number) | undefined;
+
 /** `GET /memory?reset`: and the event loop's delay is measured afresh from here (after the warm-up). */
 function memory(request: IncomingMessage, response: ServerResponse): void {
   response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ ...process.memoryUsage(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }));
+  response.end(JSON.stringify({ ...process.memoryUsage(), storedEvents: countStored?.(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }));
   if (request.url?.endsWith('?reset')) loopDelay.reset();
 }
 
@@ -159,9 +164,19 @@ async function main(): Promise<void> {
 
 /** One webhook in this process: the whole benchmark target, or one worker of a pool. */
 async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: number, shared?: Pick<WebhookOptions, 'snapshotFile' | 'sharing'>): Promise<void> {
-  // Events go as the sensor sends them: POST /api/v1/events, from the outbox's thread.
-  if (values.sink === undefined) throw new Error('--sink URL: where the events go');
-  const sink = new HttpEventSink({ url: values.sink, token: 'bench' });
+  // Events go as the sensor sends them: POST /api/v1/events, from the outbox's thread; or, with
+  // `--sink store`, into a SQLite store as the all-in-one serve keeps them (a new one each run).
+  if (values.sink === undefined) throw new Error('--sink URL|store: where the events go');
+  let sink: EventSink;
+  if (values.sink === 'store') {
+    const file = join(dataDir, 'store.db');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    const store = new SqliteStore(file);
+    await store.migrate();
+    const reader = new Database(file, { readonly: true });
+    countStored = () => (reader.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+    sink = new StoreEventSink(store);
+  } else sink = new HttpEventSink({ url: values.sink, token: 'bench' });
   // The events an earlier run left in the outbox would be counted with this run's.
   for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, OUTBOX_FILE + suffix), { force: true });
   const webhook = await startWebhook({
