@@ -1,12 +1,14 @@
-// The outbox's file, and its deliveries to a control plane, in a thread of their own
-// (outbox-worker.ts). Writing an event of ~10 KB into SQLite, reading it back and sending it
-// costs the admission thread more than the statements themselves: the page writes, the commits,
-// the copies of each event's text and the garbage they leave. Measured on the webhook benchmark,
-// dropping the outbox's reads and writes raised throughput by a third. Here the admission thread
-// only posts each turn's events, as JSON text, to the thread; the thread commits whatever has
-// arrived by then in one transaction and says which writes are done. `record` still resolves
-// only once its event is committed, so an answer never leaves before its event is durable, and
-// on a slow disk the admissions go on while the thread waits on it.
+// A thread of the outbox's (outbox-worker.ts), with its own connection to outbox.db; the outbox
+// runs two: a writer, for the inserts answers wait on, and a sender, for the deliveries. Writing
+// an event of ~10 KB into SQLite, reading it back and sending it cost the admission thread more
+// than the statements themselves: the page writes, the commits, the copies of each event's text
+// and the garbage they leave. Measured on the webhook benchmark, dropping the outbox's reads and
+// writes raised throughput by a third. Here the admission thread only posts each turn's events,
+// as JSON text, to the writer; it commits whatever has arrived by then in one transaction and
+// says which writes are done. `record` still resolves only once its event is committed, so an
+// answer never leaves before its event is durable, and on a slow disk the admissions go on while
+// the thread waits on it. A portable sink (a control plane's API, the all-in-one's SQLite store)
+// is delivered to by the sender itself, so the events never come back to the admission thread.
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { WAL_BEHIND_PAGES, WAL_SIZE_LIMIT_BYTES } from '../store/sqlite/wal-checkpointer.js';
