@@ -96,7 +96,9 @@ function sinkOf(portable: PortableSink): EventSink & { close?(): void } {
   }
 }
 
-const sink = data.sink && sinkOf(data.sink);
+// Made at the first delivery, not at load: a sink that cannot be made (the store's file gone)
+// fails that delivery, which is retried, rather than every operation of the thread.
+let sink: (EventSink & { close?(): void }) | undefined;
 let delivering: AbortController | undefined;
 
 async function deliver(ticket: number, range: BatchRange): Promise<void> {
@@ -109,9 +111,10 @@ async function deliver(ticket: number, range: BatchRange): Promise<void> {
   const { seqs, ids, bodies } = batch;
   const first = seqs[0];
   const last = seqs.at(-1);
-  if (sink === undefined || first === undefined || last === undefined) return reply({ kind: 'delivery', ticket, delivery: { seqs, ids } });
+  if (data.sink === undefined || first === undefined || last === undefined) return reply({ kind: 'delivery', ticket, delivery: { seqs, ids } });
   delivering = new AbortController();
   try {
+    sink ??= sinkOf(data.sink);
     await (sink.deliverJson ? sink.deliverJson(bodies, delivering.signal) : sink.deliver(parseEvents(bodies), delivering.signal));
   } catch (error) {
     return reply({ kind: 'delivery', ticket, delivery: { seqs, ids, error: { message: (error as Error).message, rejected: error instanceof RejectedEventsError } } });

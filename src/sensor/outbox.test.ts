@@ -200,6 +200,17 @@ describe('the outbox', () => {
     }
   });
 
+  test('a portable sink that cannot be made fails its deliveries, which are retried; records go on', async () => {
+    const missing = join(temp.dir, 'gone', 'portcullis.db');
+    const outbox = openOutbox({ sink: { deliver: async () => {}, portable: { kind: 'sqlite', file: missing } } });
+    await recordAll(outbox, events(3));
+    await expect(outbox.flush()).rejects.toThrow(/directory does not exist|unable to open/);
+    expect(outbox.pending()).toBe(3);
+    await recordAll(outbox, events(2));
+    expect(outbox.pending()).toBe(5);
+    await expect(outbox.flush()).rejects.toThrow(/directory does not exist|unable to open/);
+  });
+
   test('StoreEventSink: the all-in-one serve delivers to its own store, refusing invalid events alone', async () => {
     const outbox = openOutbox({ sink: new StoreEventSink(cp.api.store) });
     const batch = events(20);
