@@ -91,7 +91,7 @@ function writeRule(): string {
 }
 
 describe('portcullis webhook --ca-file (a process) against an HTTPS control plane of a private CA', () => {
-  test('it syncs the rules and findings, and denies by them', async () => {
+  test('it syncs the rules and findings, denies by them, and its events reach the control plane', async () => {
     const trusted = fetchTrusting(readCaFile(caFile));
     const post = async (path: string, body: unknown) => {
       const response = await trusted(`${cp.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -109,7 +109,12 @@ describe('portcullis webhook --ca-file (a process) against an HTTPS control plan
     const ca = printedCa(started.stderr()) ?? '';
     const review = () => reviewOf(aRequest(aDeployment([IMAGE], { name: 'web' })));
     await until(async () => !admissionResponse(await https(`${url}/validate`, { body: review(), ca })).allowed, 'the rules to sync over HTTPS');
-    expect(admissionResponse(await https(`${url}/validate`, { body: review(), ca })).status?.message).toContain('deny-critical-over-https');
+    const denied = admissionResponse(await https(`${url}/validate`, { body: review(), ca }));
+    expect(denied.status?.message).toContain('deny-critical-over-https');
+    // Posted by the outbox's sender thread, which trusts the same CA.
+    const eventId = denied.auditAnnotations?.['event-id'] ?? '';
+    await until(async () => (await cp.store.events.get(eventId)) !== undefined, 'the event to arrive over HTTPS');
+    expect(await cp.store.events.get(eventId)).toMatchObject({ decision: 'Denied', cluster: 'prod-eu' });
     expect(await started.stop()).toBe(0);
   });
 
