@@ -69,7 +69,8 @@ export class Outbox {
     const synchronous = options.synchronous ?? 'FULL';
     const db = openLocalDatabase(file, SCHEMA, synchronous);
     // Each event is a few pages: SQLite's own checkpoint would stall the writer every few hundred.
-    // (This connection never writes: the outbox's thread bounds the WAL itself should the checkpoints fall behind.)
+    // (This connection never writes; the threads' connections bound the WAL themselves should the
+    // checkpoints fall behind.)
     const checkpointer = WalCheckpointer.start(db, file, options.logger ? { logger: options.logger } : {});
     const { portable } = options.sink;
     const logger = options.logger && { logger: options.logger };
