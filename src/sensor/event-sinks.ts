@@ -1,6 +1,6 @@
 // Where the outbox delivers admission events: the control plane's API (a webhook in a cluster),
 // or the store itself (the all-in-one `serve`). Both can be described in data alone
-// (`portable`), so that the outbox's thread delivers to them itself.
+// (`portable`), so that the outbox's sender thread delivers to them itself.
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { InputError } from '../problems.js';
 import type { Store } from '../store/store.js';
@@ -20,7 +20,7 @@ export interface EventSink {
    */
   deliverJson?(events: readonly string[], signal?: AbortSignal): Promise<void>;
   /**
-   * This sink described in data alone, for the outbox's thread to make its own and deliver to
+   * This sink described in data alone, for the outbox's sender thread to make its own and deliver to
    * itself: the events then never come back to the admission thread.
    */
   readonly portable?: PortableSink;
@@ -37,7 +37,7 @@ export class RejectedEventsError extends Error {
   }
 }
 
-/** The store itself: the all-in-one `serve`. A SQLite store on disk is written by the outbox's thread, through its own connection. */
+/** The store itself: the all-in-one `serve`. A SQLite store on disk is written by the outbox's sender thread, through its own connection. */
 export class StoreEventSink implements EventSink {
   readonly portable?: PortableSink;
 
