@@ -20,8 +20,8 @@ export interface EventSink {
    */
   deliverJson?(events: readonly string[], signal?: AbortSignal): Promise<void>;
   /**
-   * This sink described in data alone, for the outbox's sender thread to make its own and deliver to
-   * itself: the events then never come back to the admission thread.
+   * This sink described in data alone, for the outbox's sender thread to make its own and
+   * deliver to itself: the events then never come back to the admission thread.
    */
   readonly portable?: PortableSink;
 }
