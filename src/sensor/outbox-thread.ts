@@ -174,10 +174,13 @@ export class OutboxThread {
     const stopped = (error?: Error) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      if (this.closed && error === undefined) return;
-      // Its writes in flight may or may not have committed: their records fail (the failure mode
-      // decides those admissions); the next operation starts a new thread.
-      this.options.logger?.error({ err: error, file: this.file }, 'the outbox thread stopped; the next operation starts another');
+      // Closed as asked: every operation was answered before the thread ended, so none waits
+      // (one that did would be failed below rather than left pending).
+      if (!this.closed || error !== undefined) {
+        // Its writes in flight may or may not have committed: their records fail (the failure
+        // mode decides those admissions); the next operation starts a new thread.
+        this.options.logger?.error({ err: error, file: this.file }, 'the outbox thread stopped; the next operation starts another');
+      }
       const failure = new OutboxThreadError(`outbox.db: the outbox thread stopped${error ? `: ${error.message}` : ''}`);
       for (const [ticket, waiting] of this.waiting) {
         this.waiting.delete(ticket);
