@@ -13,7 +13,7 @@ import type { AdmissionEvent } from '../events/admission-event.js';
 
 /** As the store's own connection waits for another's write. */
 const BUSY_TIMEOUT_MS = 5_000;
-/** About 10 ms of the thread at a time with events of about a hundred matched CVEs. */
+/** About 10 ms of the write lock at a time with events of about a hundred matched CVEs. */
 const EVENTS_PER_TRANSACTION = 5;
 
 export class SqliteFileEventSink implements EventSink {
@@ -38,24 +38,23 @@ export class SqliteFileEventSink implements EventSink {
   }
 
   /**
-   * In transactions of a few events, letting the thread's other work run between two: the
-   * outbox's writes, which admissions wait on, must not wait for a whole batch (a hundred events
-   * are a fifth of a second here). A batch is then stored in parts; one refused event fails the
-   * delivery after the parts before it were stored, and the outbox sends it again in halves,
-   * which stores nothing twice.
+   * In transactions of a few events: the store's write lock is held for one of them at a time,
+   * so a write of the store's own connection (a rule changed, a scan imported) waits at most
+   * that long on busy_timeout, which blocks the event loop it runs on. A batch is then stored in
+   * parts; one refused event fails the delivery after the parts before it were stored, and the
+   * outbox sends it again in halves, which stores nothing twice.
    */
-  async deliver(events: readonly AdmissionEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += EVENTS_PER_TRANSACTION) {
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      await this.store.deliver(events.slice(i, i + EVENTS_PER_TRANSACTION));
-    }
+  deliver(events: readonly AdmissionEvent[]): Promise<void> {
+    return this.inTransactions(events, (part) => part);
   }
 
-  async deliverJson(events: readonly string[]): Promise<void> {
-    for (let i = 0; i < events.length; i += EVENTS_PER_TRANSACTION) {
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      await this.store.deliver(parseEvents(events.slice(i, i + EVENTS_PER_TRANSACTION)));
-    }
+  deliverJson(events: readonly string[]): Promise<void> {
+    return this.inTransactions(events, parseEvents);
+  }
+
+  /** `eventsOf` per part: events are parsed a few at a time too. */
+  private async inTransactions<T>(items: readonly T[], eventsOf: (part: readonly T[]) => readonly AdmissionEvent[]): Promise<void> {
+    for (let i = 0; i < items.length; i += EVENTS_PER_TRANSACTION) await this.store.deliver(eventsOf(items.slice(i, i + EVENTS_PER_TRANSACTION)));
   }
 
   close(): void {
