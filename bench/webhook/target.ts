@@ -162,6 +162,11 @@ async function main(): Promise<void> {
   }
 }
 
+/** A SQLite file with its WAL and shared-memory files. */
+function removeDatabase(file: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+}
+
 /** One webhook in this process: the whole benchmark target, or one worker of a pool. */
 async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: number, shared?: Pick<WebhookOptions, 'snapshotFile' | 'sharing'>): Promise<void> {
   // Events go as the sensor sends them: POST /api/v1/events, from the outbox's thread; or, with
@@ -170,7 +175,7 @@ async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: nu
   let sink: EventSink;
   if (values.sink === 'store') {
     const file = join(dataDir, 'store.db');
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    removeDatabase(file);
     const store = new SqliteStore(file);
     await store.migrate();
     const reader = new Database(file, { readonly: true });
@@ -178,7 +183,7 @@ async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: nu
     sink = new StoreEventSink(store);
   } else sink = new HttpEventSink({ url: values.sink, token: 'bench' });
   // The events an earlier run left in the outbox would be counted with this run's.
-  for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, OUTBOX_FILE + suffix), { force: true });
+  removeDatabase(join(dataDir, OUTBOX_FILE));
   const webhook = await startWebhook({
     dataDir,
     host: '127.0.0.1',
