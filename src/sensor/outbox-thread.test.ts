@@ -1,9 +1,12 @@
 // The outbox's thread on a real outbox.db: group commit, a bad write failing alone, reads by
-// range, close after the writes in flight, and a thread that stops.
+// range, deliveries that only read, close after the writes in flight, and a thread that stops.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { PortableSink } from './event-sinks.js';
 import { Outbox } from './outbox.js';
 import { OutboxThread, OutboxThreadError } from './outbox-thread.js';
 import { tempDir } from './testing/control-plane.js';
@@ -23,8 +26,8 @@ afterEach(async () => {
   temp.remove();
 });
 
-function thread(): OutboxThread {
-  const started = new OutboxThread(file, { synchronous: 'NORMAL' });
+function thread(sink?: PortableSink): OutboxThread {
+  const started = new OutboxThread(file, { synchronous: 'NORMAL', ...(sink && { sink }) });
   threads.push(started);
   return started;
 }
@@ -87,6 +90,43 @@ describe('the outbox thread', () => {
     await written;
     expect(rowsOnDisk()).toEqual([{ id: 'late', body: '{}' }]);
     await expect(outbox.insert([['after', '{}']])).rejects.toThrow('the outbox is closed');
+  });
+
+  test('a delivery only reads: it goes on while another connection holds the write lock, and leaves the delete to the writer', async () => {
+    // A control plane that takes every batch.
+    const posted: string[][] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const { events } = JSON.parse(body) as { events: { id: string }[] };
+        posted.push(events.map((event) => event.id));
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ received: events.length }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await thread().insert([['a', '{"id":"a"}'], ['b', '{"id":"b"}']]);
+      const sender = thread({ kind: 'http', endpoint: { url, token: 'sensor' } });
+      // Were the sender to delete what it delivered, it would wait here for the lock (SQLite's
+      // busy handler sleeping), as would the writer behind it.
+      const holder = new Database(file);
+      holder.pragma('busy_timeout = 0');
+      holder.prepare('BEGIN IMMEDIATE').run();
+      try {
+        const delivery = await Promise.race([sender.deliver({ limit: 10 }), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the delivery waited for the write lock')), 2_000))]);
+        expect(delivery).toEqual({ seqs: [1, 2], ids: ['a', 'b'] });
+      } finally {
+        holder.prepare('ROLLBACK').run();
+        holder.close();
+      }
+      expect(posted).toEqual([['a', 'b']]);
+      expect(rowsOnDisk().map((row) => row.id)).toEqual(['a', 'b']);
+    } finally {
+      server.close();
+    }
   });
 
   test('a delivery needs a portable sink', async () => {

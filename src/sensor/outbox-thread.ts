@@ -1,5 +1,6 @@
 // A thread of the outbox's (outbox-worker.ts), with its own connection to outbox.db; the outbox
-// runs two: a writer, for the inserts answers wait on, and a sender, for the deliveries. Writing
+// runs two: a writer, for the inserts answers wait on (and every other write, so that the two
+// never contend for SQLite's write lock), and a sender, which reads and delivers. Writing
 // an event of ~10 KB into SQLite, reading it back and sending it cost the admission thread more
 // than the statements themselves: the page writes, the commits, the copies of each event's text
 // and the garbage they leave. Measured on the webhook benchmark, dropping the outbox's reads and
@@ -117,7 +118,7 @@ export class OutboxThread {
     return reply.batch;
   }
 
-  /** Delivers undelivered events to the sink from the thread, and deletes them once it took them. */
+  /** Delivers undelivered events to the sink from the thread; the caller deletes them (on the writer thread) once it took them. */
   async deliver(range: BatchRange): Promise<Delivery> {
     if (this.options.sink === undefined) throw new OutboxThreadError('the outbox thread has no sink to deliver to');
     const reply = await this.ask({ kind: 'deliver', range });

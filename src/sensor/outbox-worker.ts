@@ -1,6 +1,7 @@
 // One of the outbox's threads (started by outbox-thread.ts), with its own connection to
-// outbox.db: the writer inserts the events recorded; the sender reads them, delivers them to a
-// portable sink (a control plane's API, the all-in-one's SQLite store), and deletes them. The requests that arrived while it was busy are
+// outbox.db: the writer inserts the events recorded and deletes those delivered; the sender
+// reads them and delivers them to a portable sink (a control plane's API, the all-in-one's SQLite
+// store). The requests that arrived while it was busy are
 // taken at once (receiveMessageOnPort), in order, and each run of writes among them is committed
 // in one transaction (group commit); if that transaction fails, each write is tried on its own,
 // so that one bad write does not fail the others.
@@ -109,9 +110,7 @@ async function deliver(ticket: number, range: BatchRange): Promise<void> {
     return failed(ticket, error);
   }
   const { seqs, ids, bodies } = batch;
-  const first = seqs[0];
-  const last = seqs.at(-1);
-  if (data.sink === undefined || first === undefined || last === undefined) return reply({ kind: 'delivery', ticket, delivery: { seqs, ids } });
+  if (data.sink === undefined || seqs.length === 0) return reply({ kind: 'delivery', ticket, delivery: { seqs, ids } });
   delivering = new AbortController();
   try {
     sink ??= sinkOf(data.sink);
@@ -120,12 +119,6 @@ async function deliver(ticket: number, range: BatchRange): Promise<void> {
     return reply({ kind: 'delivery', ticket, delivery: { seqs, ids, error: { message: (error as Error).message, rejected: error instanceof RejectedEventsError } } });
   } finally {
     delivering = undefined;
-  }
-  try {
-    statements.remove.run(first, last);
-  } catch (error) {
-    // Delivered, but still here: it goes again, and the control plane stores it once.
-    return failed(ticket, error);
   }
   reply({ kind: 'delivery', ticket, delivery: { seqs, ids } });
 }

@@ -133,7 +133,7 @@ describe('the outbox', () => {
     const batch = events(350);
     await recordAll(outbox, batch);
     outbox.start();
-    // The thread deletes a batch before the sender hears it was delivered.
+    // In the background: the writer thread deletes each batch once the sender has delivered it.
     await until(() => outbox.pending() === 0 && outbox.consecutiveFailures === 0);
 
     expect(deliveries.map((delivery) => [delivery.size, delivery.failed])).toEqual([

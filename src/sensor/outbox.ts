@@ -227,7 +227,7 @@ export class Outbox {
     const [id] = ids;
     if (seqs.length === 1 && seq !== undefined) {
       this.logger.error({ eventId: id, reason: error.message }, 'admission event refused by the control plane: set aside in the outbox, not retried');
-      await this.sender.setAside(seq, error.message, (this.options.now ?? (() => new Date()))().toISOString());
+      await this.writer.setAside(seq, error.message, (this.options.now ?? (() => new Date()))().toISOString());
       return 1;
     }
     const half = Math.ceil(seqs.length / 2);
@@ -239,21 +239,30 @@ export class Outbox {
   /** Delivers the range once: from the sender thread when the sink is portable, else here. Deletes what was delivered. */
   private async attempt(range: BatchRange): Promise<Omit<Delivery, 'error'> & { error?: Error }> {
     const { sink } = this.options;
-    if (sink.portable) {
-      const { seqs, ids, error } = await this.sender.deliver(range);
-      return { seqs, ids, ...(error && { error: error.rejected ? new RejectedEventsError(error.message) : new Error(error.message) }) };
+    let delivery: Delivery;
+    if (sink.portable) delivery = await this.sender.deliver(range);
+    else {
+      const { seqs, ids, bodies } = await this.sender.read(range);
+      delivery = { seqs, ids };
+      if (seqs.length > 0) {
+        try {
+          if (sink.deliverJson) await sink.deliverJson(bodies, this.abort.signal);
+          else await sink.deliver(parseEvents(bodies), this.abort.signal);
+        } catch (error) {
+          return { seqs, ids, error: error as Error };
+        }
+      }
     }
-    const { seqs, ids, bodies } = await this.sender.read(range);
+    const { seqs, ids, error } = delivery;
+    if (error) return { seqs, ids, error: error.rejected ? new RejectedEventsError(error.message) : new Error(error.message) };
     const first = seqs[0];
     const last = seqs.at(-1);
-    if (first === undefined || last === undefined) return { seqs, ids };
-    try {
-      if (sink.deliverJson) await sink.deliverJson(bodies, this.abort.signal);
-      else await sink.deliver(parseEvents(bodies), this.abort.signal);
-    } catch (error) {
-      return { seqs, ids, error: error as Error };
-    }
-    await this.sender.remove(first, last);
+    // Deleted by the writer, the one thread that writes the file: were the sender to delete, each
+    // thread would now and then find the other holding the write lock, and SQLite's busy handler
+    // sleeps (1, 2, 5, 10 ms and more) before it tries again, with every answer waiting on the
+    // writer's commit behind it. (Delivered but not deleted, an event goes again, and the
+    // control plane stores it once.)
+    if (first !== undefined && last !== undefined) await this.writer.remove(first, last);
     return { seqs, ids };
   }
 }
