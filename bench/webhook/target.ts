@@ -1,11 +1,14 @@
 // The process under load in the webhook benchmark (started by bench/webhook/run.ts):
 //   webhook: the real webhook (startWebhook) over a snapshot of synthetic images and rules, tags
 //            resolved through the real resolver and its cache (the registry answers from memory);
-//   noop:    an HTTPS server that parses the review and answers allowed: true, the floor for Node.
+//   noop:    an HTTPS server that parses the review and answers allowed: true, the floor for Node;
+//   sink:    the control plane's POST /api/v1/events as far as the webhook can tell: it answers
+//            how many events each batch held, counted without parsing them (one `"requestUid":`
+//            each), drops them, and answers GET /count with how many it received in all.
 // Prints one JSON line {url, ...} when ready; answers GET /memory with its process.memoryUsage().
 import cluster from 'node:cluster';
 import { readFileSync, rmSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -113,7 +116,26 @@ class SyntheticSource implements SyncSource {
 }
 
 async function main(): Promise<void> {
-  if (values.mode === 'noop') {
+  if (values.mode === 'sink') {
+    let received = 0;
+    const server = createHttpServer((request, response) => {
+      if (request.method === 'GET') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        return response.end(JSON.stringify({ received }));
+      }
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks);
+        let events = 0;
+        for (let at = body.indexOf('"requestUid":'); at !== -1; at = body.indexOf('"requestUid":', at + 1)) events += 1;
+        received += events;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ received: events }));
+      });
+    });
+    server.listen(0, '127.0.0.1', () => ready({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` }));
+  } else if (values.mode === 'noop') {
     const tls = readTls(await ensureSelfSigned(dir, []));
     const server = createServer({ ...tls, keepAliveTimeout: 65_000 }, (request, response) => {
       if (request.method === 'GET') return memory(request, response);
