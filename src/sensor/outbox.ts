@@ -3,9 +3,10 @@
 // the event loop go to the writer thread together (outbox-thread.ts), which commits what has
 // arrived in one transaction (group commit), so a burst of admissions costs one write to disk
 // rather than one each, and none of it on the admission thread. A sender delivers them in
-// batches and deletes them only once the sink has taken them; to a portable sink (a control
-// plane's API, the all-in-one's SQLite store), a second thread delivers them itself. Two threads,
-// so that the writes admissions wait on never queue behind a delivery. At least once: the control plane
+// batches, and the writer deletes them only once the sink has taken them; to a portable sink (a
+// control plane's API, the all-in-one's SQLite store), a second thread delivers them itself. Two
+// threads, so that the writes admissions wait on never queue behind a delivery; one of them
+// writes, so that they never wait on each other for the file's write lock. At least once: the control plane
 // stores each event once by its id, so a delivery repeated after a crash or a lost answer
 // stores nothing twice, and while it is away the events wait here, across restarts.
 import { pino, type Logger } from 'pino';
