@@ -68,14 +68,22 @@ export interface EventEndpoint {
 
 /** POST /api/v1/events of a control plane, with a Sensor token. */
 export class HttpEventSink implements EventSink {
-  private readonly connection: ControlPlaneConnection;
+  // Made at the first delivery: when the outbox's sender thread delivers (the sink is portable),
+  // the sink on the admission thread never does, and needs no connection pool of its own.
+  private connectionMade: ControlPlaneConnection | undefined;
 
   readonly portable: PortableSink;
 
-  constructor(endpoint: EventEndpoint) {
+  constructor(private readonly endpoint: EventEndpoint) {
     this.portable = { kind: 'http', endpoint };
-    const { url, token, timeoutMs, caPem } = endpoint;
-    this.connection = { url, token, ...(timeoutMs !== undefined && { timeoutMs }), ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
+  }
+
+  private get connection(): ControlPlaneConnection {
+    if (this.connectionMade === undefined) {
+      const { url, token, timeoutMs, caPem } = this.endpoint;
+      this.connectionMade = { url, token, ...(timeoutMs !== undefined && { timeoutMs }), ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
+    }
+    return this.connectionMade;
   }
 
   deliver(events: readonly AdmissionEvent[], signal?: AbortSignal): Promise<void> {
