@@ -38,9 +38,9 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoad> {
   let errors = 0;
   let non2xx = 0;
   const pending = new Set<Promise<void>>();
+  const post = () => pool.request({ path: options.path, method: 'POST', headers: { 'content-type': 'application/json' }, body: options.body() });
   const send = (due: number): void => {
-    const sent = pool
-      .request({ path: options.path, method: 'POST', headers: { 'content-type': 'application/json' }, body: options.body() })
+    const sent = post()
       .then(async (response) => {
         await response.body.dump();
         if (response.statusCode < 200 || response.statusCode >= 300) non2xx += 1;
@@ -54,9 +54,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoad> {
   };
 
   // Every connection open before the clock starts: a TLS handshake is not what is measured.
-  const warming = Array.from({ length: options.connections }, () =>
-    pool.request({ path: options.path, method: 'POST', headers: { 'content-type': 'application/json' }, body: options.body() }).then((response) => response.body.dump()),
-  );
+  const warming = Array.from({ length: options.connections }, () => post().then((response) => response.body.dump()));
   await Promise.all(warming);
 
   const start = performance.now();

@@ -40,7 +40,7 @@ const { values } = parseArgs({
     rules: { type: 'string', default: '1000' },
     policy: { type: 'string', default: 'scoped' },
     workers: { type: 'string', default: '1' },
-    /** The control plane that takes the events (bench/webhook/run.ts answers POST /api/v1/events there), or `store`. */
+    /** The control plane that takes the events (this file's `sink` mode answers POST /api/v1/events there), or `store`. */
     sink: { type: 'string' },
   },
 });

@@ -46,8 +46,9 @@ function apply(write: Write): void {
       return;
   }
 }
-// IMMEDIATE: the write lock is taken up front, so the other thread's connection on the file
-// (writer and sender each have one) waits its turn on busy_timeout rather than failing.
+// IMMEDIATE: the write lock is taken up front, so that a write waits its turn on busy_timeout
+// rather than failing should another connection hold it (only the writer thread writes; the
+// sender's and the admission thread's connections read).
 const applyAll = db.transaction((writes: readonly Write[]) => {
   for (const write of writes) apply(write);
 }).immediate;

@@ -82,9 +82,9 @@ export class Outbox {
 
   private constructor(
     private readonly db: SqliteDatabase,
-    /** Inserts the events recorded. */
+    /** Every write: inserts the events recorded, deletes those delivered, sets aside those refused. */
     private readonly writer: OutboxThread,
-    /** Reads, delivers, deletes and sets aside. */
+    /** Reads, and delivers to a portable sink; never writes. */
     private readonly sender: OutboxThread,
     private readonly checkpointer: WalCheckpointer,
     private readonly options: OutboxOptions,
