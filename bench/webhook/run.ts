@@ -4,7 +4,8 @@
 // warm-up resolves each tag once). Beside it, the same
 // load against a no-op HTTPS server that parses the review and allows: the floor for Node.
 // Prints requests/s, p50/p99/p99.9 latency and memory: at full load, paced at half the no-op's
-// rate (when the webhook can take it) and at half its own, and for clients in a loop.
+// rate (when the webhook can take it) and at half its own, and for clients in a loop; and at full
+// load against images without findings, where nothing is recorded (the decision path alone).
 //   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --paced 100,500 --cpu-prof DIR]
 // `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
 // benchmark's rules, hundreds in scope of every request.
@@ -50,9 +51,10 @@ interface Target {
   readonly info: Record<string, unknown>;
 }
 
-async function start(mode: 'webhook' | 'noop' | 'sink'): Promise<Target> {
+/** `findings`: per image in the snapshot (each count has its own snapshot, filled once). */
+async function start(mode: 'webhook' | 'noop' | 'sink', findings = values.findings ?? '50'): Promise<Target> {
   const profiling = mode === 'webhook' && values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
-  const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', values.findings ?? '50', '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped', '--workers', values.workers ?? '1', ...(mode === 'sink' ? [] : ['--sink', values.events === 'store' ? 'store' : sinkUrl])];
+  const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', findings, '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped', '--workers', values.workers ?? '1', ...(mode === 'sink' ? [] : ['--sink', values.events === 'store' ? 'store' : sinkUrl])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
@@ -234,6 +236,14 @@ const webhookState = await state(webhook.memoryUrl);
 const webhookRss = webhookState.rss;
 webhook.child.kill();
 const reviewsToWebhook = uid - reviewsBefore;
+// The decision path alone: the same reviews, rules and images, but no image has a finding, so
+// every review is plainly allowed and records no event. What is left between it and the no-op
+// is reading, planning, resolving and deciding the review.
+const clean = values.findings === '0' ? undefined : await start('webhook', '0');
+if (clean) await warm(clean.url);
+const cleanFull = clean ? await load(clean.url) : undefined;
+const cleanRss = clean ? (await state(clean.memoryUrl)).rss : 0;
+clean?.child.kill();
 // The floor of a paced measurement: the no-op at the same rate (the load's timers tick each millisecond).
 const noopAgain = await start('noop');
 await warm(noopAgain.url);
@@ -245,6 +255,7 @@ console.log(`  target ready in ${(readyMs / 1000).toFixed(1)} s (snapshot filled
 console.log(`${''.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p99.9 ms'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'errors'.padStart(7)}`);
 console.log(row('no-op HTTPS (floor), full load', noopFull, noopRss));
 console.log(row('webhook, full load', webhookFull, webhookRss));
+if (cleanFull) console.log(row('same, no findings: nothing recorded', cleanFull, cleanRss));
 if (webhookHalf) console.log(row(`webhook at ${half} req/s (half no-op)*`, webhookHalf, webhookRss));
 console.log(row(`no-op at ${ownHalf} req/s*`, noopOwnHalf, noopRss));
 console.log(row(`webhook at ${ownHalf} req/s (half its own)*`, webhookOwnHalf, webhookRss));
@@ -255,6 +266,7 @@ console.log(`  * paced: requests spread evenly over each second, on ${connection
 if (webhookState.loopDelayP99Ms !== undefined) console.log(`  webhook event loop delay over the measured runs (after the warm-up): p99 ${webhookState.loopDelayP99Ms.toFixed(1)} ms, max ${webhookState.loopDelayMaxMs?.toFixed(1)} ms`);
 if (values.events === 'store') console.log(`  events stored in a SQLite store by the outbox's thread, as the all-in-one serve does: ${String(webhookState.storedEvents)}, for ${reviewsToWebhook} reviews sent to the webhook`);
 else console.log(`  events posted to the control plane (POST /api/v1/events, from the outbox's thread): ${await eventsReceived()}, for ${reviewsToWebhook} reviews sent to the webhook (warm-up included; those of its last moments were still in the outbox)`);
+if (cleanFull) console.log(`  no findings: the same reviews against images without findings, all allowed, no event recorded (the decision path alone): ${((cleanFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's throughput`);
 console.log(`  webhook throughput is ${((webhookFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's (target: at least 50%); p99 at half the no-op's load: ${webhookHalf ? `${webhookHalf.p99.toFixed(2)} ms` : 'beyond its throughput'} (target: under 5 ms)`);
 // Its pipe would keep this process running.
 eventSink.child.kill();
