@@ -2,7 +2,7 @@
 // serving from its on-disk snapshot while the control plane is away, and delivering its events
 // through the durable outbox; then `portcullis webhook` and `portcullis serve` as real processes.
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -307,6 +307,43 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
       expect(recorded[0]! + recorded[1]!).toBe((totals[0] ?? 0) + deniedSince);
     } finally {
       await cp.close();
+    }
+  });
+
+  test('run alone, then as a pool: the events left in the lone webhook’s outbox arrive, and the file goes', async () => {
+    const cpDir = tempDir('control-plane');
+    const first = await setUpControlPlane(cpDir);
+    let cp: RunningControlPlane | undefined = first.cp;
+    const dataDir = tempDir('sensor');
+    try {
+      const port = Number(new URL(cp.url).port);
+      const common = ['--control-plane', cp.url, '--cluster', CLUSTER, '--data-dir', dataDir, '--host', '127.0.0.1', '--webhook-port', '0', '--sync-interval', '200ms', '--no-resolve-tags'];
+      const alone = spawnPortcullis(['webhook', ...common], { PORTCULLIS_TOKEN: first.sensor });
+      const url = (await alone.waitFor(/Portcullis webhook listening on (https:\/\/\S+) /))[1] ?? '';
+      await alone.waitFor(/\(caBundle\):\n {2}\S+\n/);
+      const ca = printedCa(alone.stderr()) ?? '';
+      const post = async () => admissionResponse(await https(`${url}/validate`, { body: review(), ca }));
+      await until(async () => !(await post()).allowed, 'the rules to sync');
+      // The control plane goes away: this denial's event stays in the lone webhook's outbox.
+      await cp.close();
+      cp = undefined;
+      const eventId = (await post()).auditAnnotations?.['event-id'] ?? '';
+      expect(eventId).not.toBe('');
+      expect(await alone.stop()).toBe(0);
+      expect(existsSync(join(dataDir, 'outbox.db'))).toBe(true);
+
+      // Back, and the webhook now runs as a pool: its workers keep their outboxes under worker-<i>/.
+      cp = await controlPlane(cpDir, port);
+      const store = cp.store;
+      const pool = spawnPortcullis(['webhook', '--workers', '2', ...common], { PORTCULLIS_TOKEN: first.sensor });
+      await pool.waitFor(/Portcullis webhook listening on /);
+      await until(async () => (await store.events.get(eventId)) !== undefined, 'the left event to arrive', 10_000);
+      expect(await store.events.get(eventId)).toMatchObject({ decision: 'Denied', cluster: CLUSTER });
+      await until(() => !existsSync(join(dataDir, 'outbox.db')), 'the delivered outbox to be removed');
+      expect(await pool.stop()).toBe(0);
+      expect((await allEvents(store)).filter((event) => event.id === eventId)).toHaveLength(1);
+    } finally {
+      await cp?.close();
     }
   });
 

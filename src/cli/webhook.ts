@@ -9,6 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import { InputError } from '../problems.js';
 import { HttpEventSink } from '../sensor/event-sinks.js';
+import { deliverStrandedOutboxes, strandedOutboxes, workerDataDir } from '../sensor/stranded-outboxes.js';
 import { HttpSyncSource } from '../sensor/sync.js';
 import { ensureSelfSigned } from '../tls/serving-tls.js';
 import { fetchTrusting, readCaFile } from '../tls/trusted-ca.js';
@@ -63,17 +64,19 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
     const stopping = stopSignal();
     const url = flags.controlPlane.replace(/\/+$/, '');
     const connection = { url, token, ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
+    const eventsEndpoint = { url, token, ...(caPem !== undefined && { caPem }) };
+    const dataDir = resolve(flags.dataDir);
     const poolCert = process.env[POOL_TLS_CERT];
     const poolKey = process.env[POOL_TLS_KEY];
     const tls = index !== undefined && poolCert !== undefined && poolKey !== undefined ? { certFile: poolCert, keyFile: poolKey } : tlsFiles(flags);
     const webhook = await startWebhook({
-      dataDir: index === undefined ? resolve(flags.dataDir) : join(resolve(flags.dataDir), `worker-${index}`),
+      dataDir: index === undefined ? dataDir : workerDataDir(dataDir, index),
       // A pool's workers share one snapshot at the top of the data directory: worker 0 syncs it.
-      ...(index !== undefined && { snapshotFile: join(resolve(flags.dataDir), SNAPSHOT_FILE), sharing: workerSnapshotSharing(index) }),
+      ...(index !== undefined && { snapshotFile: join(dataDir, SNAPSHOT_FILE), sharing: workerSnapshotSharing(index) }),
       host: flags.host,
       port: flags.webhookPort,
       source: new HttpSyncSource({ ...connection, cluster: flags.cluster }),
-      sink: new HttpEventSink({ url, token, ...(caPem !== undefined && { caPem }) }),
+      sink: new HttpEventSink(eventsEndpoint),
       cluster: flags.cluster,
       failureMode: flags.failureMode,
       deadlineMs: flags.deadline,
@@ -87,8 +90,13 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
     });
     if (index === undefined) io.stderr(`${[`Portcullis webhook listening on ${webhook.url} (cluster ${flags.cluster}, failure mode ${flags.failureMode})`, ...caBundleLines(webhook.caPem)].join('\n')}\n`);
     else webhook.metrics.exposeWith(poolMetrics(webhook.metrics.registry));
+    // Outboxes that this layout no longer writes (the webhook ran alone before, or with more
+    // workers): the webhook alone, or a pool's worker 0, delivers their events and removes them.
+    const stranded = index === undefined || index === 0 ? strandedOutboxes(dataDir, index === undefined ? undefined : flags.workers) : [];
+    const leftovers = stranded.length > 0 ? deliverStrandedOutboxes(stranded, { sink: new HttpEventSink(eventsEndpoint), logger }) : undefined;
     const signal = await stopping;
     logger.info({ signal, pending: webhook.outbox.pending() }, 'shutting down: answering reviews in flight, delivering events');
+    await leftovers?.stop();
     await webhook.close();
     // A worker's channel to the primary keeps it alive: let go of it, and the process ends.
     cluster.worker?.disconnect();
