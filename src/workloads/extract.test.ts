@@ -103,6 +103,16 @@ describe('extractWorkload: containers', () => {
     expect(workload?.containers).toEqual([{ name: 'a', image: 'nginx', list: 'containers' }]);
   });
 
+  test('in a pod template, as the API server allows there: a blank image is a placeholder (nothing to evaluate yet), spaces around one are left for the evaluation', () => {
+    const containers = [
+      { name: 'filled-later', image: ' ' },
+      { name: 'spaced', image: 'nginx:1.27 ' },
+      { name: 'web', image: 'nginx:1.27' },
+    ];
+    const workload = extractWorkload({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers } } } });
+    expect(imagesOf(workload!)).toEqual(['nginx:1.27 ', 'nginx:1.27']);
+  });
+
   test('an image that is not a valid reference is kept as written, for the evaluation to judge', () => {
     const workload = extractWorkload({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'Not/A:Valid:Ref' }] } });
     expect(imagesOf(workload!)).toEqual(['Not/A:Valid:Ref']);
@@ -129,8 +139,8 @@ describe('extractWorkload: malformed objects name every broken path', () => {
       deployment({ template: { spec: { containers: [{ name: 'a', image: 'nginx' }, { name: 'b' }, { name: 'c', image: 7 }] } } }),
       ['spec.template.spec.containers[1].image: missing', 'spec.template.spec.containers[2].image: must be a string, not the number 7'],
     ],
-    ['an empty image', deployment({ template: { spec: { containers: [{ name: 'a', image: ' ' }] } } }), ['spec.template.spec.containers[0].image: must not be empty']],
-    ['an image with spaces around it', deployment({ template: { spec: { containers: [{ name: 'a', image: 'nginx ' }] } } }), ['spec.template.spec.containers[0].image: must not have leading or trailing whitespace']],
+    ['an empty image', deployment({ template: { spec: { containers: [{ name: 'a', image: '' }] } } }), ['spec.template.spec.containers[0].image: must not be empty']],
+    ['a Pod image with spaces around it', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'nginx ' }, { name: 'b', image: ' ' }] } }, ['spec.containers[0].image: must not have leading or trailing whitespace', 'spec.containers[1].image: must not have leading or trailing whitespace']],
     ['a container that is not an object', deployment({ template: { spec: { initContainers: ['nginx'], containers: [] } } }), ['spec.template.spec.initContainers[0]: must be an object, not the string "nginx"']],
     ['a container without a name', deployment({ template: { spec: { containers: [{ image: 'nginx' }] } } }), ['spec.template.spec.containers[0].name: missing']],
     ['no containers at all', deployment({ template: { spec: { initContainers: [] } } }), ['spec.template.spec.containers: missing']],

@@ -44,7 +44,7 @@ export function extractWorkload(object: unknown, options: ExtractOptions = {}): 
   const reader = new FieldReader();
   const metadata = readMetadata(object, reader);
   const podSpec = reader.objectAt(object, kind.podSpecPath);
-  const containers = podSpec ? readContainers(podSpec, kind.podSpecPath, reader) : [];
+  const containers = podSpec ? readContainers(podSpec, kind.podSpecPath, reader, kind.kind !== 'Pod') : [];
   // A Pod's own metadata is its pod metadata: its labels are already in metadata.labels.
   const templateLabels = kind.kind === 'Pod' ? {} : readTemplateLabels(valueAt(object, kind.podMetadataPath), kind.podMetadataPath, reader);
   reader.throwIfMalformed();
