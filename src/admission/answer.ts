@@ -173,7 +173,8 @@ interface ImageBlock {
 function imageBlock(image: ImageViolations): ImageBlock {
   const rules = ruleNames(image.violations);
   const findings = matchedFindings(image.violations);
-  const digest = image.digest !== undefined && !image.reference.includes('@') ? ` (${shortDigest(image.digest)})` : '';
+  // The digest decided by, unless the reference names it already (a pinned index names another: its platform manifest's).
+  const digest = image.digest !== undefined && !image.reference.includes(image.digest) ? ` (${shortDigest(image.digest)})` : '';
   const ruleWord = rules.length === 1 ? 'rule' : 'rules';
   return {
     lines(shown, lineMax) {

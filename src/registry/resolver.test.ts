@@ -47,6 +47,26 @@ test('a reference pinned to a digest resolves to it without a lookup', async () 
   expect(lookup.calls).toBe(0);
 });
 
+test('followIndex: a pinned digest is looked up once for its platform manifest; a tag that found the index answers for it', async () => {
+  const index = { digest: digest('e'), mediaType: 'application/vnd.oci.image.index.v1+json', indexDigest: digest('e'), platformDigest: digest('f') };
+  const expected = { status: 'Resolved', digest: digest('e'), indexDigest: digest('e'), platformDigest: digest('f') };
+  const pinned = parseImageReference(`registry.example/shop/web@${digest('e')}`);
+
+  const byDigest = answering(index);
+  const fresh = new DigestResolver({ lookup: byDigest });
+  expect(await fresh.resolve(pinned, { followIndex: true })).toEqual(expected);
+  expect(await fresh.resolve(pinned, { followIndex: true })).toEqual(expected);
+  expect(byDigest.calls).toBe(1);
+
+  const byTag = answering(index);
+  const warm = new DigestResolver({ lookup: byTag });
+  expect(await warm.resolve(parseImageReference('registry.example/shop/web:2.0'))).toEqual(expected);
+  expect(await warm.resolve(pinned, { followIndex: true })).toEqual(expected);
+  // Another repository's same digest is another question.
+  await warm.resolve(parseImageReference(`registry.example/other/web@${digest('e')}`), { followIndex: true });
+  expect(byTag.calls).toBe(2);
+});
+
 test('1,000 concurrent resolves of one tag make one lookup and all get its answer', async () => {
   const lookup = new ScriptedLookup();
   const resolver = new DigestResolver({ lookup });
@@ -58,7 +78,8 @@ test('1,000 concurrent resolves of one tag make one lookup and all get its answe
   expect(new Set(answers.map((answer) => JSON.stringify(answer)))).toEqual(
     new Set([JSON.stringify({ status: 'Resolved', digest: digest('1'), indexDigest: digest('1'), platformDigest: digest('2') })]),
   );
-  expect(resolver.stats()).toMatchObject({ misses: 1, coalesced: 999, hits: 0, inFlight: 0, cached: 1 });
+  // Cached twice: for the tag, and for the index's digest it named (a reference pinned to it later).
+  expect(resolver.stats()).toMatchObject({ misses: 1, coalesced: 999, hits: 0, inFlight: 0, cached: 2 });
 });
 
 test('an answer is reused until its TTL has passed', async () => {

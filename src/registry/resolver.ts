@@ -6,7 +6,10 @@
 // - A caller's signal (its admission deadline) ends that caller's wait, not the lookup: other
 //   callers may still be waiting for it, and its answer is cached for the next request. Each
 //   lookup is bounded by its own timeout instead.
-// - A reference pinned to a digest resolves to it without asking the registry.
+// - A reference pinned to a digest resolves to it without asking the registry, unless the caller
+//   asks which platform manifest it stands for (`followIndex`: a pinned multi-arch index). A
+//   digest's manifests never change, and a tag's lookup that found an index also answers for the
+//   index's digest, so a tag pinned by the mutating step costs no second lookup.
 // - resolve() never throws: what could not be resolved is `Unresolved`, with a reason.
 
 import { formatImageReference, type ImageReference } from '../images/reference.js';
@@ -76,6 +79,8 @@ export interface ResolveOptions {
   readonly signal?: AbortSignal;
   /** The same as a signal that aborts after this many milliseconds. */
   readonly timeoutMs?: number;
+  /** For a reference pinned to a digest: ask the registry whether it is an index, and for which platform manifest. */
+  readonly followIndex?: boolean;
 }
 
 export const DEFAULT_RESOLVER_TTL_MS = 5 * 60_000;
@@ -102,15 +107,15 @@ export class DigestResolver {
   }
 
   async resolve(ref: ImageReference, options: ResolveOptions = {}): Promise<Resolution> {
-    if (ref.digest !== undefined) {
+    if (ref.digest !== undefined && options.followIndex !== true) {
       this.emit(() => this.hooks.onResolve?.('pinned'));
       return { status: 'Resolved', digest: ref.digest };
     }
-    if (ref.tag === undefined) {
+    if (ref.digest === undefined && ref.tag === undefined) {
       return { status: 'Unresolved', code: 'config', reason: `${formatImageReference(ref)} names neither a tag nor a digest` };
     }
 
-    const key = `${ref.registry}/${ref.repository}:${ref.tag}`;
+    const key = ref.digest !== undefined ? digestKey(ref, ref.digest) : `${ref.registry}/${ref.repository}:${ref.tag}`;
     const cached = this.cache.get(key, this.now());
     if (cached !== undefined) {
       this.counts.hits++;
@@ -160,6 +165,8 @@ export class DigestResolver {
       const found = await this.lookup.manifestDigests(ref, abort.signal);
       const resolution = resolutionOf(found);
       this.cache.set(key, resolution, this.now());
+      // The index the tag names, pinned later (by the mutating step, say), is the same lookup.
+      if (found.indexDigest !== undefined && ref.digest === undefined) this.cache.set(digestKey(ref, found.indexDigest), resolution, this.now());
       this.emit(() => this.hooks.onLookup?.('Resolved', performance.now() - started));
       return resolution;
     } catch (error) {
@@ -180,6 +187,10 @@ export class DigestResolver {
       // Metrics must never change an admission answer.
     }
   }
+}
+
+function digestKey(ref: ImageReference, digest: string): string {
+  return `${ref.registry}/${ref.repository}@${digest}`;
 }
 
 function resolutionOf(found: ManifestDigests): Resolution & { status: 'Resolved' } {

@@ -1,6 +1,9 @@
 // From the images a request names to the images the engine evaluates: each tag resolved to its
 // digest at the registry (within the request's deadline), then its evidence found in the
-// snapshot by that digest. What could not be resolved in time is Unresolved, never guessed.
+// snapshot by that digest (for a multi-arch image, its platform manifest's, else the index's),
+// or by the tag alone for a report that names no digest (a scan of an image archive). A pinned
+// index is followed to its platform manifest the same way. What could not be resolved in time is
+// Unresolved, never guessed.
 import { tryParseImageReference, type ImageReference } from '../images/reference.js';
 import type { TargetImage } from '../policy/target.js';
 import type { DigestResolver } from '../registry/resolver.js';
@@ -34,8 +37,9 @@ async function resolveImage(reference: string, context: ResolutionContext): Prom
   const parsed = tryParseImageReference(reference);
   // Not a reference any runtime can pull: nothing to find it by.
   if (!parsed) return { image: { reference, status: 'Unsupported' } };
-  // Pinned, or no registry to ask: the snapshot knows it by digest, or by the tags scans named.
-  if (parsed.digest !== undefined || !context.resolver) return { image: fromSnapshot(reference, parsed, context, parsed, undefined) };
+  // No registry to ask: the snapshot knows it by digest, or by the tags scans named.
+  if (!context.resolver) return { image: fromSnapshot(reference, parsed, context, parsed, undefined) };
+  if (parsed.digest !== undefined) return { image: await resolvePinned(reference, parsed, context, context.resolver) };
   const resolution = await context.resolver.resolve(parsed, { timeoutMs: context.timeoutMs });
   if (resolution.status === 'Unresolved') return { image: { reference, parsed, status: 'Unresolved' } };
   // Findings of the platform manifest, else of the index (a multi-arch report names both).
@@ -47,7 +51,25 @@ async function resolveImage(reference: string, context: ResolutionContext): Prom
     const image = fromSnapshot(reference, parsed, context, { ...parsed, digest }, decidedBy);
     if (image.status === 'Scanned') return { image, tagDigest: resolution.digest };
   }
+  // A report of an image archive names no digest, only tags: it is found by the tag alone.
+  const byTag = context.snapshot.lookup(parsed);
+  if (byTag?.evidence && byTag.digest === undefined && context.useFindings) return { image: { reference, parsed, digest: decidedBy, status: 'Scanned', evidence: byTag.evidence }, tagDigest: resolution.digest };
   return { image: { reference, parsed, digest: decidedBy, status: 'NotScanned' }, tagDigest: resolution.digest };
+}
+
+/**
+ * A reference pinned to a digest: its own findings, else, when the digest is a multi-arch index
+ * (as the mutating step pins a tag, so that every architecture keeps running), the findings of
+ * the index's platform manifest, which then decides. Should the registry not say in time, the
+ * digest is judged by what the snapshot holds for it.
+ */
+async function resolvePinned(reference: string, parsed: ImageReference, context: ResolutionContext, resolver: DigestResolver): Promise<TargetImage> {
+  const pinned = fromSnapshot(reference, parsed, context, parsed, undefined);
+  if (pinned.status === 'Scanned' || !context.useFindings) return pinned;
+  const resolution = await resolver.resolve(parsed, { timeoutMs: context.timeoutMs, followIndex: true });
+  const platform = resolution.status === 'Resolved' ? resolution.platformDigest : undefined;
+  if (platform === undefined) return pinned;
+  return fromSnapshot(reference, parsed, context, { ...parsed, digest: platform }, platform);
 }
 
 /**

@@ -87,6 +87,7 @@ beforeAll(async () => {
     pushImage(registry, 'team/burst', '1.0'),
   ]);
   await pushImage(registry, 'team/unscanned', '1.0');
+  await pushImage(registry, 'team/archive', '1.0');
   const at = new Date().toISOString();
   await store.rules.create(ruleOf('deny-critical', { description: 'No Critical vulnerabilities in production.' }), 'test', at);
   await store.rules.create(ruleOf('audit-high', { action: 'Audit', conditions: { severities: ['High'] } }), 'test', at);
@@ -101,6 +102,8 @@ beforeAll(async () => {
   await putScan(store, scanOf([fakeDigest('4')], findingsOf('Critical', 2), ['docker.elastic.co/elasticsearch/elasticsearch:7.14.0']));
   await putScan(store, scanOf([fakeDigest('5')], findingsOf('Critical', 1), ['ghcr.io/acme/proxy:2.1']));
   await putScan(store, scanOf([burst.digest], []));
+  // A scan of the image's archive: no digest, keyed by its image id and the tag it names.
+  await putScan(store, { ...scanOf([], findingsOf('Critical', 3), [`${registry.host}/team/archive:1.0`]), imageId: fakeDigest('ac') });
 
   api = buildApi({ store, now: () => new Date(), logger: false });
   adminToken = (await createToken(store, { name: 'admin', role: 'Admin', createdBy: 'test' }, new Date())).secret;
@@ -253,6 +256,28 @@ describe('tags resolved at the registry, decided by digest', () => {
     expect(byIndex.allowed).toBe(false);
     expect(byIndex.status?.message).toContain('1 Critical; rule deny-critical');
     expect((await resolving.event(annotation(byIndex, 'event-id')))?.images[0]?.scanStatus).toBe('Scanned');
+  });
+
+  test('a reference pinned to a multi-arch index (as /mutate pins it, or as written): decided by its platform manifest’s findings', async () => {
+    const platform = multi.manifests[0]?.digest ?? '';
+    const pinned = `${ref('team/multi:2.0')}@${multi.digest}`;
+    // A webhook that never resolved the tag asks the registry about the digest; one that did knows it already.
+    for (const decider of [await webhook({ registry: REGISTRY }), resolving]) {
+      const response = await decider.review(deploymentReview([pinned]));
+      expect(response.allowed).toBe(false);
+      expect(response.status?.message).toContain(`${pinned} (${platform.slice(0, 19)}): 2 Critical; rule deny-critical`);
+      expect((await decider.event(annotation(response, 'event-id')))?.images[0]).toMatchObject({ reference: pinned, digest: platform, scanStatus: 'Scanned' });
+    }
+  });
+
+  test('a report of an image archive names no digest: the tag finds it, decided for the digest the tag resolves to', async () => {
+    const image = ref('team/archive:1.0');
+    const response = await resolving.review(deploymentReview([image]));
+    expect(response.allowed).toBe(false);
+    expect(response.status?.message).toContain('3 Critical; rule deny-critical');
+    const event = await resolving.event(annotation(response, 'event-id'));
+    expect(event?.images[0]?.scanStatus).toBe('Scanned');
+    expect(event?.images[0]?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   test('a clean image and an image never scanned: allowed, no warning, nothing recorded', async () => {
