@@ -30,7 +30,7 @@ export function withWebhookOptions(command: Command): Command {
     .option('--tls-cert <file>', 'serving certificate (PEM, with its chain); reloaded when it changes')
     .option('--tls-key <file>', 'its private key (PEM)')
     .option('--tls-host <name>', 'a DNS name for the self-signed certificate made without --tls-cert (repeatable)', repeat, [] as string[])
-    .option('--failure-mode <mode>', 'what an image that cannot be resolved in time, or a fault of the webhook, means: open (allow, record) or closed (deny)', failureMode, 'open')
+    .option('--failure-mode <mode>', 'what an image that cannot be resolved in time, or a fault of the webhook, means: open (allowed with a warning, recorded) or closed (the image counts as violating every rule in scope, so a Deny rule denies it; a fault denies)', failureMode, 'open')
     .option('--deadline <duration>', 'answer every review within this (e.g. 2s, 1500ms); keep it under the webhook configuration timeoutSeconds', millis, 2000)
     .option('--registry-credentials <file>', 'registry credentials: a Docker config.json (or a pull Secret .dockerconfigjson)')
     .option('--insecure-registry <host>', 'a registry reached over plain http, e.g. localhost:5000 (repeatable)', repeat, [] as string[])
