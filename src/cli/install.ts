@@ -19,7 +19,7 @@ export function registerInstall(program: Command, io: Io): void {
     .option('--image <reference>', `webhook image (default: ${DEFAULTS.imageRepository}:<this version>)`)
     .option('--replicas <n>', 'webhook replicas, spread across nodes', String(DEFAULTS.replicas))
     .option('--workers <n>', 'processes per replica answering on its port, 1 to 64 (one per core; requests and memory limit grow with them)', String(DEFAULTS.workers))
-    .option('--failure-mode <mode>', 'when the webhook cannot answer: open admits, closed denies', DEFAULTS.failureMode)
+    .option('--failure-mode <mode>', 'the failurePolicy of the validating webhook (Ignore or Fail when no replica answers) and the --failure-mode of the webhook itself (closed: an image that cannot be resolved counts as violating every rule in scope)', DEFAULTS.failureMode)
     .option('--timeout-seconds <n>', 'API server timeout for the webhook, 1 to 30; the webhook answers a second earlier', String(DEFAULTS.timeoutSeconds))
     .option('--exclude-namespace <namespace>', 'never send this namespace to the webhook (repeatable; kube-system and --namespace always are)', collect)
     .option('--mutating', 'also pin image tags to the evaluated digests in pods (MutatingWebhookConfiguration)')
