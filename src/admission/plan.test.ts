@@ -81,6 +81,15 @@ describe('planAdmission: every real request', () => {
     expect(imagesOf(planOf(withObject(request, object)))).toEqual([{ reference: 'nginx:1.27', enforce: true }]);
   });
 
+  test('the same UPDATE writing the same image another way (docker.io/library/nginx:latest for nginx:latest): unchanged', () => {
+    const request = fixtureRequest('deployment-update-with-oldobject.request-only.json');
+    const object = structuredClone(request.object) as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    object.spec.template.spec.containers[0]!.image = 'docker.io/library/nginx:latest';
+    const plan = planOf(withObject(request, object));
+    expect(imagesOf(plan)).toEqual([{ reference: 'docker.io/library/nginx:latest', enforce: false, notEnforced: 'Unchanged' }]);
+    expect(plan.images[0]?.pinPaths).toEqual([]);
+  });
+
   test('a CronJob: the image of its job template’s pod template', () => {
     const plan = planOf(fixtureRequest('cronjob-create.json'));
     // The object is named `hello` (the request says `k8tz`: the fixture was written by hand).

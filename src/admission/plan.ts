@@ -1,6 +1,6 @@
 // What an admission request asks Portcullis to decide: which workload, which of its images, and
 // for each image whether a Deny on it is enforced or only recorded (audited).
-import { taggedName, tryParseImageReference } from '../images/reference.js';
+import { formatImageReference, taggedName, tryParseImageReference } from '../images/reference.js';
 import { formatPath } from '../problems.js';
 import { extractWorkload, imagesOf, MalformedObjectError, type Workload } from '../workloads/extract.js';
 import { CONTAINER_LISTS } from '../workloads/containers.js';
@@ -122,7 +122,7 @@ export function planAdmission(request: AdmissionRequest, options: PlanOptions): 
   const previous = previousImages(request, ephemeral);
   const pinnable = pinnableContainers(workload, previous, ephemeral);
   const images = imagesOf(workload).map((reference): PlannedImage => {
-    const unchanged = previous.exact.has(reference);
+    const unchanged = ranBefore(reference, previous);
     const notEnforced: NotEnforcedReason | undefined = controllerOwner ? 'ControllerMade' : unchanged ? 'Unchanged' : undefined;
     return {
       reference,
@@ -178,7 +178,11 @@ function controllerOwnerOf(workload: Workload, username: string | undefined, opt
 }
 
 interface PreviousImages {
-  /** Images as written in the old object (any container list), or that the request cannot change. */
+  /**
+   * Images of the old object (any container list), or that the request cannot change, each in its
+   * canonical form (`nginx` is `docker.io/library/nginx:latest`): the same image written another
+   * way is not a new one.
+   */
   readonly exact: ReadonlySet<string>;
   /** `registry/repository:tag` → the digests the old object pinned it to. */
   readonly pinned: ReadonlyMap<string, readonly string[]>;
@@ -205,7 +209,17 @@ function previousImages(request: AdmissionRequest, ephemeral: boolean): Previous
     if (digests) digests.push(parsed.digest);
     else pinned.set(tagged, [parsed.digest]);
   }
-  return { exact: new Set(written), pinned };
+  return { exact: new Set(written.map(canonicalImage)), pinned };
+}
+
+/** The reference in its canonical form; as written when it is not a valid reference. */
+function canonicalImage(image: string): string {
+  const parsed = tryParseImageReference(image);
+  return parsed ? formatImageReference(parsed) : image;
+}
+
+function ranBefore(image: string, previous: PreviousImages): boolean {
+  return previous.exact.size > 0 && previous.exact.has(canonicalImage(image));
 }
 
 /** The image strings of a pod spec, read leniently: the old object is only compared with. */
@@ -251,7 +265,7 @@ function pinnableContainers(workload: Workload, previous: PreviousImages, epheme
     const index = indexes.get(container.list) ?? 0;
     indexes.set(container.list, index + 1);
     if (ephemeral && container.list !== 'ephemeralContainers') continue;
-    if (previous.exact.has(container.image)) continue;
+    if (ranBefore(container.image, previous)) continue;
     pinnable.push({ image: container.image, path: `${specPointer}/${container.list}/${index}/image` });
   }
   return pinnable;
