@@ -86,6 +86,7 @@ describe('portcullis install', () => {
       '--deadline', '4s',
       '--data-dir', '/var/lib/portcullis',
       '--workers', '1',
+      '--exclude-namespace', 'portcullis',
     ]);
     expect(one(all, 'PodDisruptionBudget').spec).toMatchObject({ minAvailable: 1 });
     const webhook = webhookOf(one(all, 'ValidatingWebhookConfiguration'));
@@ -130,11 +131,15 @@ describe('portcullis install', () => {
     expect(podSpecOf(one(oneSecond, 'Deployment')).containers[0].args.join(' ')).toContain('--deadline 1s');
   });
 
-  test('kube-system and the install namespace are always excluded, with every --exclude-namespace, once each', async () => {
+  test('kube-system and the install namespace are always excluded, with every --exclude-namespace, once each, by the configuration and by the webhook', async () => {
     const all = await objects('--namespace', 'gate', '--exclude-namespace', 'monitoring', '--exclude-namespace', 'gate', '--exclude-namespace', 'istio-system');
     expect(webhookOf(one(all, 'ValidatingWebhookConfiguration')).namespaceSelector).toEqual({
       matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'gate', 'monitoring', 'istio-system'] }],
     });
+    // And the webhook excludes them itself (kube-system it always does): a configuration written by hand is covered too.
+    const args = podSpecOf(one(all, 'Deployment')).containers[0].args.join(' ');
+    expect(args).toContain('--exclude-namespace gate --exclude-namespace monitoring --exclude-namespace istio-system');
+    expect(args).not.toContain('--exclude-namespace kube-system');
     expect(all.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== undefined).every((o) => o.metadata.namespace === 'gate')).toBe(true);
   });
 

@@ -75,6 +75,9 @@ export function webhookArgs(options: InstallOptions): string[] {
     '--deadline', `${deadlineSeconds(options.timeoutSeconds)}s`,
     '--data-dir', WEBHOOK.dataDir,
     '--workers', String(options.workers),
+    // The same namespaces the configuration never sends (kube-system the webhook excludes itself):
+    // should a configuration written by hand send them anyway, they are still allowed untouched.
+    ...excludedNamespaces(options).filter((name) => name !== 'kube-system').flatMap((name) => ['--exclude-namespace', name]),
     ...(options.controlPlaneCa !== undefined ? ['--ca-file', `${WEBHOOK.controlPlaneCaDir}/ca.crt`] : []),
   ];
 }

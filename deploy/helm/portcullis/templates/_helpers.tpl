@@ -143,6 +143,10 @@ spec:
         - /var/lib/portcullis
         - --workers
         - {{ .Values.workers | quote }}
+        {{- range without (uniq (concat (list .Release.Namespace) .Values.excludeNamespaces)) "kube-system" }}
+        - --exclude-namespace
+        - {{ . | quote }}
+        {{- end }}
         {{- if .Values.controlPlane.caCert }}
         - --ca-file
         - /etc/portcullis/control-plane-ca/ca.crt
