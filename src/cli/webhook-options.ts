@@ -37,7 +37,7 @@ export function withWebhookOptions(command: Command): Command {
     .option('--platform <os/arch>', 'the platform whose manifest a multi-arch tag resolves to', 'linux/amd64')
     .option('--no-resolve-tags', 'do not ask registries: match tags only through the tags scan reports name')
     .option('--digest-ttl <duration>', 'how long a resolved tag is trusted', millis, 300_000)
-    .option('--digest-cache-size <n>', 'resolved tags kept (least recently used go first); about 200 bytes each', positiveInteger, 10_000)
+    .option('--digest-cache-size <n>', 'resolved tags kept (least recently used go first; a multi-arch tag takes two, the tag and its index); about 200 bytes each', positiveInteger, 10_000)
     .option('--exclude-namespace <ns>', 'namespaces allowed untouched, besides kube-system (repeatable)', repeat, [] as string[]);
 }
 
