@@ -402,7 +402,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const fresh = anEvent({ time: at(9) });
         expect(await store.events.insert([fresh, again[0] as AdmissionEvent, fresh])).toBe(1);
         expect(await store.events.insert([])).toBe(0);
-        expect((await store.events.list({}, { limit: 100 })).events).toHaveLength(again.length + 1);
+        // Twice in one batch, with rows in every filter's index: once, and the rest of the batch too.
+        const twice = anEvent({ time: at(10), rules: ['twice-rule'], images: [{ reference: 'registry.example.com/shop/twice:1.0', violations: [{ rule: 'twice-rule', cves: ['CVE-2024-7777'] }] }] });
+        const beside = anEvent({ time: at(11), rules: ['twice-rule'] });
+        expect(await store.events.insert([twice, beside, twice])).toBe(2);
+        expect(await listed({ rule: 'twice-rule' })).toEqual([beside.id, twice.id]);
+        expect(await listed({ cve: 'CVE-2024-7777' })).toEqual([twice.id]);
+        expect((await store.events.list({}, { limit: 100 })).events).toHaveLength(again.length + 3);
         expect(await listed({ rule: 'no-critical' })).toEqual(ids(['pinned', 'breakGlass', 'denied']));
       });
 

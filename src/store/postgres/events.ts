@@ -18,6 +18,9 @@ export class PostgresEvents implements EventStore {
     if (indexed.length === 0) return 0;
     // In id order: two batches sharing events then wait for each other instead of deadlocking.
     indexed.sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
+    // An event twice in one batch is stored once, as the first of them (the sort keeps their
+    // order): ON CONFLICT skips its second row, but its side rows would go in twice.
+    const unique = indexed.filter((entry, i) => i === 0 || indexed[i - 1]?.event.id !== entry.event.id);
     // Set-based: one statement for the events and one per side table, whatever the batch size
     // (a statement per event made ingestion wait on round trips).
     return this.db.transaction(async (tx) => {
@@ -31,22 +34,22 @@ export class PostgresEvents implements EventStore {
          ORDER BY id
          ON CONFLICT (id) DO NOTHING
          RETURNING id`,
-        indexed.map(({ event }) => event.id),
-        indexed.map(({ index }) => index.timeMs),
-        indexed.map(({ event }) => event.cluster ?? null),
-        indexed.map(({ event }) => event.namespace),
-        indexed.map(({ event }) => event.decision),
-        indexed.map(({ event }) => event.dryRun),
-        indexed.map(({ event }) => event.kind),
-        indexed.map(({ event }) => event.name),
-        indexed.map(({ event }) => JSON.stringify(event)),
+        unique.map(({ event }) => event.id),
+        unique.map(({ index }) => index.timeMs),
+        unique.map(({ event }) => event.cluster ?? null),
+        unique.map(({ event }) => event.namespace),
+        unique.map(({ event }) => event.decision),
+        unique.map(({ event }) => event.dryRun),
+        unique.map(({ event }) => event.kind),
+        unique.map(({ event }) => event.name),
+        unique.map(({ event }) => JSON.stringify(event)),
       );
       const fresh = new Set(inserted.map((row) => row.id));
       for (const side of EVENT_SIDE_TABLES) {
         const values: string[] = [];
         const times: number[] = [];
         const ids: string[] = [];
-        for (const { event, index } of indexed) {
+        for (const { event, index } of unique) {
           if (!fresh.has(event.id)) continue;
           for (const value of side.values(index)) {
             values.push(value);
