@@ -120,6 +120,8 @@ describe('GET /api/v1/sync/settings', () => {
     const response = await api.call('Sensor', 'GET', '/api/v1/sync/settings');
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
+      // The last change number: a webhook whose cursors are past it knows the database went back.
+      seq: await api.store.changeSeq(),
       settings: { retentionDays: 30, recordAllowed: true, breakGlass: { enabled: true } },
       accounts: [expect.objectContaining({ provider: 'aws', account: '123456789012', gating: false, registryAccess: true, securityFindings: true })],
       clusters: [{ name: 'prod-eu', provider: 'aws', account: '123456789012', registeredAt: '2026-03-01T12:00:00.000Z' }],

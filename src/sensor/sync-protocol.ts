@@ -63,6 +63,12 @@ export interface SyncSettings {
    * another (a restored or replaced database, whose sequences start again) starts afresh.
    */
   readonly installation?: string;
+  /**
+   * The control plane's last change number: a snapshot whose cursors are past it came from this
+   * database before it went back in time (restored from a backup, a replica promoted that had
+   * not seen the last changes), and starts afresh like one from another database.
+   */
+  readonly seq?: number;
   readonly settings: Settings;
   /** The accounts with switches set; an account not listed has every switch on. */
   readonly accounts: readonly AccountSettings[];
@@ -181,6 +187,7 @@ const ClusterSchema = z.object({
 
 export const SyncSettingsSchema = z.object({
   installation: z.string().optional().describe("The control plane database's id: a webhook seeing another one resyncs from scratch."),
+  seq: Seq.optional().describe("The control plane's last change number: a webhook whose cursors are past it (the database went back to a backup) resyncs from scratch."),
   settings: SettingsSchema,
   accounts: z.array(AccountSettingsSchema).describe('Accounts with switches set; an account not listed has every switch on.'),
   clusters: z.array(ClusterSchema),

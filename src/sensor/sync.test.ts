@@ -214,6 +214,22 @@ describe('another control plane database', () => {
     }
   });
 
+  test('the same database gone back to an earlier state (a backup restored, its id the same): starts afresh', async () => {
+    const snapshot = await syncedFromDatabaseA();
+    // Restored from a backup taken before A's changes: the same installation id, its numbers behind the snapshot's.
+    const restored = await listeningControlPlane();
+    try {
+      await restored.api.store.settings.put(INSTALLATION_SETTING, 'database-a', '2026-03-01T00:00:00.000Z');
+      await restored.api.call('SecurityAdmin', 'POST', '/api/v1/rules', { body: ruleDocument('after-restore') });
+      expect(await restored.api.store.changeSeq()).toBeLessThan(Math.max(snapshot.state.rulesSeq, snapshot.state.scansSeq));
+      await syncerOf(new HttpSyncSource(restored.connection('Sensor')), snapshot).syncNow();
+      expect(refs(snapshot).map(([name]) => name)).toEqual(['after-restore']);
+      expect(lookup(snapshot, 'ghcr.io/org/a:1')).toBeUndefined();
+    } finally {
+      await restored.close();
+    }
+  });
+
   test('until the new database has answered, admission keeps the rules and findings it had', async () => {
     const snapshot = await syncedFromDatabaseA();
     const other = await databaseB();

@@ -52,13 +52,14 @@ export class StoreSyncSource implements SyncSource {
   }
 
   async settings(): Promise<SyncSettings> {
-    const [installation, settings, accounts, clusters] = await Promise.all([
+    const [installation, seq, settings, accounts, clusters] = await Promise.all([
       this.store.settings.get<string>(INSTALLATION_SETTING),
+      this.store.changeSeq(),
       readSettings(this.store),
       this.store.clusters.listAccounts(),
       this.store.clusters.list(),
     ]);
-    return { ...(typeof installation === 'string' && { installation }), settings, accounts, clusters };
+    return { ...(typeof installation === 'string' && { installation }), seq, settings, accounts, clusters };
   }
 }
 
@@ -202,6 +203,11 @@ export class Syncer {
       const known = snapshot.installation();
       if (settings.installation !== undefined && known !== undefined && settings.installation !== known) {
         this.logger.warn({ was: known, now: settings.installation }, 'the control plane has another database than this snapshot came from (restored or replaced): syncing everything anew');
+        snapshot.beginResync();
+      } else if (settings.seq !== undefined && Math.max(snapshot.state.rulesSeq, snapshot.state.scansSeq) > settings.seq) {
+        // Cursors are only ever read from committed changes, so none can be past the control
+        // plane's last one unless its database went back: its next changes reuse those numbers.
+        this.logger.warn({ cursors: { rules: snapshot.state.rulesSeq, scans: snapshot.state.scansSeq }, controlPlaneSeq: settings.seq }, "the control plane's database went back to an earlier state (restored from a backup?): syncing everything anew");
         snapshot.beginResync();
       }
       // Rules in one step with the first scans: they are small and they are what decides, so a

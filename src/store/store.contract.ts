@@ -195,6 +195,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
         expect((await store.rules.changesSince(c.seq)).map((change) => change.rule.name)).toEqual(['a', 'b']);
         expect(await store.rules.changesSince(seqs.at(-1) ?? 0)).toEqual([]);
+        // The last number handed out: nothing changed after it.
+        expect(await store.changeSeq()).toBe(seqs.at(-1));
       });
 
       test('rules created at once under one name: one wins, the others are conflicts', async () => {

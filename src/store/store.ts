@@ -223,5 +223,7 @@ export interface Store {
   migrate(): Promise<void>;
   /** Throws when the database cannot be reached (readiness). */
   ping(): Promise<void>;
+  /** The last change number handed out (rules and scans share one sequence; see RuleStore.changesSince). */
+  changeSeq(): Promise<number>;
   close(): Promise<void>;
 }

@@ -53,6 +53,10 @@ export class PostgresStore implements Store {
     await this.db.get('SELECT 1');
   }
 
+  async changeSeq(): Promise<number> {
+    return Number((await this.db.get<{ value: number | string }>('SELECT value FROM change_seq WHERE id = 1'))?.value ?? 0);
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }

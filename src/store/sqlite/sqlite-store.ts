@@ -70,6 +70,10 @@ export class SqliteStore implements Store {
     this.db.get('SELECT 1');
   }
 
+  async changeSeq(): Promise<number> {
+    return this.db.get<{ value: number }>('SELECT value FROM change_seq WHERE id = 1')?.value ?? 0;
+  }
+
   async close(): Promise<void> {
     await this.checkpointer?.stop();
     this.db.close();
