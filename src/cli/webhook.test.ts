@@ -226,6 +226,39 @@ describe('portcullis webhook (a process): restarted while the control plane is a
     }
   });
 
+  test('a token file rotated while it runs (the Secret updated, the old token revoked): syncs and deliveries go on', async () => {
+    const { cp, admin, sensor } = await setUpControlPlane(tempDir('control-plane'));
+    try {
+      const tokenFile = join(tempDir('token'), 'token');
+      writeFileSync(tokenFile, `${sensor}\n`);
+      const started = spawnPortcullis(['webhook', '--control-plane', cp.url, '--token-file', tokenFile, '--cluster', CLUSTER, '--data-dir', tempDir('sensor'), '--host', '127.0.0.1', '--webhook-port', '0', '--sync-interval', '200ms', '--no-resolve-tags']);
+      const url = (await started.waitFor(/Portcullis webhook listening on (https:\/\/\S+) /))[1] ?? '';
+      await started.waitFor(/\(caBundle\):\n {2}\S+\n/);
+      const ca = printedCa(started.stderr()) ?? '';
+      const post = async () => admissionResponse(await https(`${url}/validate`, { body: review(), ca }));
+      await until(async () => !(await post()).allowed, 'the rules to sync');
+
+      const rotated = await call(cp.url, admin, 'POST', '/api/v1/tokens', { name: `cluster ${CLUSTER} (rotated)`, role: 'Sensor' });
+      writeFileSync(tokenFile, `${String(rotated.token)}\n`);
+      const old = ((await call(cp.url, admin, 'GET', '/api/v1/tokens')).tokens as { id: string; name: string }[]).find((token) => token.name === `cluster ${CLUSTER}`);
+      await call(cp.url, admin, 'DELETE', `/api/v1/tokens/${old?.id ?? ''}`);
+
+      // A rule disabled after the old token was revoked reaches the webhook, and so does its event.
+      await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/disable');
+      await until(async () => (await post()).allowed, 'the disabled rule to reach the webhook with the rotated token');
+      const denied = await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/enable').then(async () => {
+        let answer = await post();
+        await until(async () => !(answer = await post()).allowed, 'the enabled rule to reach the webhook');
+        return answer;
+      });
+      const eventId = denied.auditAnnotations?.['event-id'] ?? '';
+      await until(async () => (await cp.store.events.get(eventId)) !== undefined, 'the event to arrive with the rotated token', 10_000);
+      expect(await started.stop()).toBe(0);
+    } finally {
+      await cp.close();
+    }
+  });
+
   test('without a token it refuses to start, and says how to give one', async () => {
     const started = spawnPortcullis(['webhook', '--control-plane', 'http://127.0.0.1:1', '--cluster', CLUSTER, '--data-dir', tempDir('sensor')], { PORTCULLIS_TOKEN: '' });
     expect(await started.exited).not.toBe(0);

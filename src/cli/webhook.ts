@@ -63,8 +63,10 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
     // Listened for from the start: a signal while starting (a pool's Ctrl-C) stops it once started.
     const stopping = stopSignal();
     const url = flags.controlPlane.replace(/\/+$/, '');
-    const connection = { url, token, ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
-    const eventsEndpoint = { url, token, ...(caPem !== undefined && { caPem }) };
+    // A token from a file (a mounted Secret) is read again when the file changes: rotated, it is used from the next request on.
+    const tokenFile = flags.tokenFile === undefined ? undefined : resolve(flags.tokenFile);
+    const connection = { url, token, ...(tokenFile !== undefined && { tokenFile }), ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
+    const eventsEndpoint = { url, token, ...(tokenFile !== undefined && { tokenFile }), ...(caPem !== undefined && { caPem }) };
     const dataDir = resolve(flags.dataDir);
     const poolCert = process.env[POOL_TLS_CERT];
     const poolKey = process.env[POOL_TLS_KEY];

@@ -1,11 +1,17 @@
 // The webhook's HTTP side of the control plane's API: one request function with the bearer
 // token, a timeout, and errors that say whether sending the same request again can help.
+import { readFileSync, statSync } from 'node:fs';
 
 export interface ControlPlaneConnection {
   /** The control plane's base URL: `https://portcullis.example.com`. */
   readonly url: string;
   /** A Sensor (or Admin) token. */
   readonly token: string;
+  /**
+   * The file the token was read from (a mounted Secret): read again whenever it changes, so a
+   * rotated token is used from the next request on. `token` stands while the file cannot be read.
+   */
+  readonly tokenFile?: string;
   /** Per request, the answer's body included; default 10 s. */
   readonly timeoutMs?: number;
   /** Default: the global fetch. */
@@ -52,7 +58,8 @@ export async function requestControlPlane(connection: ControlPlaneConnection, me
   const where = `${method} ${url.pathname}`;
   const timeout = AbortSignal.timeout(connection.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const headers: Record<string, string> = { authorization: `Bearer ${connection.token}`, accept: 'application/json' };
+  const token = connection.tokenFile === undefined ? connection.token : currentToken(connection.tokenFile, connection.token);
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (body !== undefined) headers['content-type'] = 'application/json';
   const send = connection.fetch ?? fetch;
@@ -73,6 +80,33 @@ export async function requestControlPlane(connection: ControlPlaneConnection, me
   } catch {
     throw new ControlPlaneError(`${where} at ${url.origin}: the answer is not JSON (is the URL the control plane's?)`, response.status);
   }
+}
+
+/** The last token read from each file, and the file's modification time then. */
+const tokensRead = new Map<string, { readonly mtimeMs: number; readonly token: string }>();
+
+/**
+ * The token in `file` as it is now: a stat per request, a read only when the file changed (a
+ * Secret's update swaps the file under its mount). A file gone or blank keeps the last token.
+ */
+function currentToken(file: string, fallback: string): string {
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(file).mtimeMs;
+  } catch {
+    return tokensRead.get(file)?.token ?? fallback;
+  }
+  const known = tokensRead.get(file);
+  if (known?.mtimeMs === mtimeMs) return known.token;
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch {
+    return known?.token ?? fallback;
+  }
+  if (token === '') return known?.token ?? fallback;
+  tokensRead.set(file, { mtimeMs, token });
+  return token;
 }
 
 function reasonOf(error: unknown, timeout: AbortSignal): string {

@@ -61,6 +61,8 @@ export interface EventEndpoint {
   readonly url: string;
   /** A Sensor token. */
   readonly token: string;
+  /** Where it was read from, read again when it changes (see ControlPlaneConnection.tokenFile). */
+  readonly tokenFile?: string;
   readonly timeoutMs?: number;
   /** Certificates trusted for it besides the system's roots (`--ca-file`). */
   readonly caPem?: string;
@@ -80,8 +82,8 @@ export class HttpEventSink implements EventSink {
 
   private get connection(): ControlPlaneConnection {
     if (this.connectionMade === undefined) {
-      const { url, token, timeoutMs, caPem } = this.endpoint;
-      this.connectionMade = { url, token, ...(timeoutMs !== undefined && { timeoutMs }), ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
+      const { url, token, tokenFile, timeoutMs, caPem } = this.endpoint;
+      this.connectionMade = { url, token, ...(tokenFile !== undefined && { tokenFile }), ...(timeoutMs !== undefined && { timeoutMs }), ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
     }
     return this.connectionMade;
   }
