@@ -111,10 +111,14 @@ describe('Helm chart', () => {
     const helpers = templates.get('_helpers.tpl') ?? '';
     const args = helpers.slice(helpers.indexOf('      args:'), helpers.indexOf('      ports:'));
     const chartFlags = [...args.matchAll(/^\s+- (--[a-z-]+)$/gm)].map((m) => m[1]);
-    const { options } = parseInstallFlags({ controlPlane: 'https://p.example.com', cluster: 'c', controlPlaneCa: 'ca.pem' }, { version: '0', readFile: () => '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' });
+    const { options } = parseInstallFlags(
+      { controlPlane: 'https://p.example.com', cluster: 'c', controlPlaneCa: 'ca.pem', registryCredentialsSecret: 'pull' },
+      { version: '0', readFile: () => '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' },
+    );
     expect(chartFlags).toEqual(webhookArgs(options).filter((arg) => arg.startsWith('--')));
-    // Only when controlPlane.caCert is set, as the CLI only with --control-plane-ca.
+    // Only when controlPlane.caCert is set, as the CLI only with --control-plane-ca; the same for the registries' credentials.
     expect(args).toMatch(/\{\{- if \.Values\.controlPlane\.caCert \}\}\n\s+- --ca-file\n\s+- \/etc\/portcullis\/control-plane-ca\/ca\.crt\n\s+\{\{- end \}\}/);
+    expect(args).toMatch(/\{\{- if \.Values\.registryCredentialsSecret \}\}\n\s+- --registry-credentials\n\s+- \/etc\/portcullis\/registry\/config\.json\n\s+\{\{- end \}\}/);
   });
 
   test('the chart validates the same resources and operations as the CLI', () => {

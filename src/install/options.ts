@@ -35,6 +35,8 @@ export interface InstallOptions {
   readonly tokenSecret: string;
   /** The `kubernetes.io/tls` Secret with the webhook's serving certificate. */
   readonly tlsSecret: string;
+  /** A `kubernetes.io/dockerconfigjson` Secret (an image pull secret) with the credentials of private registries: referenced, never read. */
+  readonly registryCredentialsSecret?: string;
   /** Base64 of the PEM CA that signed the serving certificate; absent: cert-manager issues and injects it. */
   readonly caBundle?: string;
   /** Absent: an emptyDir per pod. */
@@ -68,6 +70,7 @@ export interface InstallFlags {
   mutating?: boolean;
   tokenSecret?: string;
   tlsSecret?: string;
+  registryCredentialsSecret?: string;
   caBundle?: string;
   persistentOutbox?: boolean;
   storageClass?: string;
@@ -141,6 +144,8 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
   const tlsSecret = flags.tlsSecret ?? DEFAULTS.tlsSecret;
   checkName(tlsSecret, '--tls-secret', 'Secret name', DNS_SUBDOMAIN, 253, problem);
   if (tlsSecret === tokenSecret) problem('--tls-secret', `must differ from --token-secret (both are '${tlsSecret}')`);
+  const { registryCredentialsSecret } = flags;
+  if (registryCredentialsSecret !== undefined) checkName(registryCredentialsSecret, '--registry-credentials-secret', 'Secret name', DNS_SUBDOMAIN, 253, problem);
 
   const caBundle = flags.caBundle === undefined ? undefined : readCaBundle(flags.caBundle, context, problem);
   if (caBundle === undefined) {
@@ -169,6 +174,7 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
     mutating: flags.mutating === true,
     tokenSecret,
     tlsSecret,
+    ...(registryCredentialsSecret !== undefined && { registryCredentialsSecret }),
     ...(caBundle !== undefined && { caBundle }),
     ...(persistent && { storage: { size, ...(flags.storageClass !== undefined && { storageClass: flags.storageClass }) } }),
   };

@@ -208,6 +208,14 @@ describe('portcullis install', () => {
     }
   });
 
+  test('--registry-credentials-secret: the pull Secret mounted read-only as a Docker config.json, which the webhook resolves tags with', async () => {
+    const pod = podSpecOf(one(await objects('--registry-credentials-secret', 'acme-pull'), 'Deployment'));
+    expect(pod.volumes).toContainEqual({ name: 'registry-credentials', secret: { secretName: 'acme-pull', items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440 } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'registry-credentials', mountPath: '/etc/portcullis/registry', readOnly: true });
+    expect(pod.containers[0].args.slice(-2)).toEqual(['--registry-credentials', '/etc/portcullis/registry/config.json']);
+    expect(podSpecOf(one(await objects(), 'Deployment')).containers[0].args).not.toContain('--registry-credentials');
+  });
+
   test('--control-plane-ca: a ConfigMap with the CA, mounted read-only, and the webhook trusts it with --ca-file', async () => {
     const all = await objects('--control-plane-ca', 'ca.pem');
     expect(one(all, 'ConfigMap')).toMatchObject({ metadata: { name: 'portcullis-control-plane-ca', namespace: 'portcullis' }, data: { 'ca.crt': PEM } });
@@ -292,6 +300,7 @@ describe('install flags', () => {
     ['a namespace in capitals', { namespace: 'Gate' }, "--namespace: 'Gate' is not a valid namespace"],
     ['an excluded namespace with a slash', { excludeNamespace: ['team/a'] }, "--exclude-namespace: 'team/a'"],
     ['a token Secret name with underscores', { tokenSecret: 'sensor_token' }, "--token-secret: 'sensor_token'"],
+    ['a registry credentials Secret name in capitals', { registryCredentialsSecret: 'Pull' }, "--registry-credentials-secret: 'Pull'"],
     ['the same Secret for token and TLS', { tokenSecret: 'shared', tlsSecret: 'shared' }, '--tls-secret: must differ from --token-secret'],
     ['the CA Secret as the serving certificate Secret', { tlsSecret: 'portcullis-ca' }, "--tls-secret: 'portcullis-ca' is where cert-manager keeps the webhook's CA"],
     ['an image with spaces', { image: 'ghcr.io/x y' }, '--image:'],

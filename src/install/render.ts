@@ -32,6 +32,8 @@ export const WEBHOOK = {
   /** The ConfigMap with the CA of the control plane's certificate (`--control-plane-ca`), and where the pod reads it. */
   controlPlaneCaConfigMap: 'portcullis-control-plane-ca',
   controlPlaneCaDir: '/etc/portcullis/control-plane-ca',
+  /** Where the pod reads the registries' credentials (`--registry-credentials-secret`), as a Docker config.json. */
+  registryCredentialsDir: '/etc/portcullis/registry',
 } as const;
 
 /** Never evaluated, whatever the flags: the webhook must not be able to lock the cluster or itself. */
@@ -79,6 +81,7 @@ export function webhookArgs(options: InstallOptions): string[] {
     // should a configuration written by hand send them anyway, they are still allowed untouched.
     ...excludedNamespaces(options).filter((name) => name !== 'kube-system').flatMap((name) => ['--exclude-namespace', name]),
     ...(options.controlPlaneCa !== undefined ? ['--ca-file', `${WEBHOOK.controlPlaneCaDir}/ca.crt`] : []),
+    ...(options.registryCredentialsSecret !== undefined ? ['--registry-credentials', `${WEBHOOK.registryCredentialsDir}/config.json`] : []),
   ];
 }
 
@@ -222,6 +225,7 @@ function podTemplate(options: InstallOptions): unknown {
             { name: 'data', mountPath: WEBHOOK.dataDir },
             { name: 'tmp', mountPath: '/tmp' },
             ...(options.controlPlaneCa !== undefined ? [{ name: 'control-plane-ca', mountPath: WEBHOOK.controlPlaneCaDir, readOnly: true }] : []),
+            ...(options.registryCredentialsSecret !== undefined ? [{ name: 'registry-credentials', mountPath: WEBHOOK.registryCredentialsDir, readOnly: true }] : []),
           ],
         },
       ],
@@ -232,6 +236,9 @@ function podTemplate(options: InstallOptions): unknown {
         ...(options.storage === undefined ? [{ name: 'data', emptyDir: {} }] : []),
         { name: 'tmp', emptyDir: {} },
         ...(options.controlPlaneCa !== undefined ? [{ name: 'control-plane-ca', configMap: { name: WEBHOOK.controlPlaneCaConfigMap } }] : []),
+        ...(options.registryCredentialsSecret !== undefined
+          ? [{ name: 'registry-credentials', secret: { secretName: options.registryCredentialsSecret, items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440 } }]
+          : []),
       ],
     },
   };

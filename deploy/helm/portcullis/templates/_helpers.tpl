@@ -151,6 +151,10 @@ spec:
         - --ca-file
         - /etc/portcullis/control-plane-ca/ca.crt
         {{- end }}
+        {{- if .Values.registryCredentialsSecret }}
+        - --registry-credentials
+        - /etc/portcullis/registry/config.json
+        {{- end }}
       ports:
         - name: webhook
           containerPort: 8443
@@ -196,6 +200,11 @@ spec:
           mountPath: /etc/portcullis/control-plane-ca
           readOnly: true
         {{- end }}
+        {{- if .Values.registryCredentialsSecret }}
+        - name: registry-credentials
+          mountPath: /etc/portcullis/registry
+          readOnly: true
+        {{- end }}
   # Whole-directory mounts (no subPath), so a rotated token or renewed certificate reaches the pod.
   volumes:
     - name: token
@@ -219,5 +228,14 @@ spec:
     - name: control-plane-ca
       configMap:
         name: {{ include "portcullis.fullname" . }}-control-plane-ca
+    {{- end }}
+    {{- if .Values.registryCredentialsSecret }}
+    - name: registry-credentials
+      secret:
+        secretName: {{ .Values.registryCredentialsSecret | quote }}
+        items:
+          - key: .dockerconfigjson
+            path: config.json
+        defaultMode: 288 # 0440
     {{- end }}
 {{- end -}}
