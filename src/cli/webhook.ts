@@ -11,7 +11,7 @@ import { InputError } from '../problems.js';
 import { HttpEventSink } from '../sensor/event-sinks.js';
 import { deliverStrandedOutboxes, strandedOutboxes, workerDataDir } from '../sensor/stranded-outboxes.js';
 import { HttpSyncSource } from '../sensor/sync.js';
-import { ensureSelfSigned } from '../tls/serving-tls.js';
+import { ensureSelfSigned, keepSelfSignedRenewed } from '../tls/serving-tls.js';
 import { fetchTrusting, readCaFile } from '../tls/trusted-ca.js';
 import { SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
 import { workerSnapshotSharing } from '../webhook/shared-snapshot.js';
@@ -110,10 +110,18 @@ async function runPool(flags: SensorFlags, io: Io, stopSignal: StopSignal, logge
   const stopping = stopSignal();
   let env: Record<string, string> = {};
   let caPem: string | undefined;
+  let stopRenewing: (() => void) | undefined;
   if (tlsFiles(flags) === undefined) {
     const made = await ensureSelfSigned(resolve(flags.dataDir), flags.tlsHost);
     env = { [POOL_TLS_CERT]: made.certFile, [POOL_TLS_KEY]: made.keyFile };
     caPem = made.caPem;
+    // Renewed here, before it ends; the workers reload the files as they would an operator's.
+    stopRenewing = keepSelfSignedRenewed(
+      resolve(flags.dataDir),
+      flags.tlsHost,
+      (renewed) => (renewed.created ? logger.warn({ caBundle: Buffer.from(renewed.caPem).toString('base64') }, 'self-signed TLS: a new CA was made (the old one was ending): put its bundle in the webhook configuration') : logger.info('self-signed TLS: the serving certificate was renewed under the same CA')),
+      (error) => logger.warn({ err: error }, 'self-signed TLS could not be renewed; keeping the current certificate'),
+    );
   }
   const heapMiB = workerHeapMiB(flags.workers, process.constrainedMemory?.() ?? 0, totalmem(), [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]);
   if (heapMiB !== undefined) logger.info({ workers: flags.workers, heapMiB }, "each worker's heap is its share of the memory limit");
@@ -124,6 +132,7 @@ async function runPool(flags: SensorFlags, io: Io, stopSignal: StopSignal, logge
   // A signal to this process, or every worker stopped by one of its own (Ctrl-C reaches them all).
   const signal = await Promise.race([stopping, pool.ended.then(() => 'workers stopped')]);
   logger.info({ signal }, 'shutting down: each worker answers its reviews in flight and delivers its events');
+  stopRenewing?.();
   await pool.stop();
 }
 

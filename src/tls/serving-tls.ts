@@ -30,18 +30,37 @@ export interface SelfSigned extends TlsFiles {
   readonly caPem: string;
   /** Whether it was made now (false: found in the data directory). */
   readonly created: boolean;
+  /** Whether the serving certificate was issued anew now, under the same CA (the caBundle stands). */
+  readonly renewed: boolean;
 }
+
+/** How long before the serving certificate (or the CA) expires a new one is made. */
+export const RENEW_BEFORE_MS = 30 * DAY_MS;
 
 /**
  * The self-signed pair in `<dataDir>/tls`, made on first use for the given host names (and
- * 127.0.0.1, localhost). A CA signs the serving certificate, so the serving one can be renewed
- * without changing the bundle clusters trust. Valid 10 years (CA) and 2 years (serving).
+ * 127.0.0.1, localhost). A CA signs the serving certificate, and its key is kept beside it, so
+ * that the serving certificate is issued anew under the same CA (the bundle clusters trust does
+ * not change) when it comes within 30 days of its end or lacks a host name asked for. Valid 10
+ * years (CA) and 2 years (serving). A CA near its own end, or files from a version that did not
+ * keep the CA's key, are made anew, with a new bundle (`created`).
  */
 export async function ensureSelfSigned(dataDir: string, hosts: readonly string[], now: Date = new Date()): Promise<SelfSigned> {
   const dir = join(dataDir, 'tls');
-  const files = { certFile: join(dir, 'webhook.crt'), keyFile: join(dir, 'webhook.key'), caFile: join(dir, 'ca.crt') };
+  const files = { certFile: join(dir, 'webhook.crt'), keyFile: join(dir, 'webhook.key'), caFile: join(dir, 'ca.crt'), caKeyFile: join(dir, 'ca.key') };
+  const names = [...new Set(['localhost', ...hosts])];
+  const due = now.getTime() + RENEW_BEFORE_MS;
   if (existsSync(files.certFile) && existsSync(files.keyFile) && existsSync(files.caFile)) {
-    return { certFile: files.certFile, keyFile: files.keyFile, caPem: readFileSync(files.caFile, 'utf8'), created: false };
+    const caPem = readFileSync(files.caFile, 'utf8');
+    const leaf = new X509Certificate(readFileSync(files.certFile, 'utf8'));
+    const found = { certFile: files.certFile, keyFile: files.keyFile, caPem, created: false };
+    if (Date.parse(leaf.validTo) > due && names.every((name) => leaf.checkHost(name) !== undefined)) return { ...found, renewed: false };
+    if (Date.parse(new X509Certificate(caPem).validTo) > due && existsSync(files.caKeyFile)) {
+      const ca = new x509.X509Certificate(caPem);
+      const caKey = await webcrypto.subtle.importKey('pkcs8', pemBody(readFileSync(files.caKeyFile, 'utf8')), ALGORITHM, false, ['sign']);
+      await writeServing(files, ca, caKey, names, now);
+      return { ...found, renewed: true };
+    }
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
@@ -58,15 +77,40 @@ export async function ensureSelfSigned(dataDir: string, hosts: readonly string[]
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey as never),
     ],
   });
+  // As the file holds it: the bundle printed on this start and on every later one is the same text.
+  const caPem = `${ca.toString('pem')}\n`;
+  writeFileSync(files.caKeyFile, privateKeyPem(await webcrypto.subtle.exportKey('pkcs8', caKeys.privateKey)), { mode: 0o600 });
+  writeFileSync(files.caFile, caPem);
+  await writeServing(files, ca, caKeys.privateKey, names, now);
+  return { certFile: files.certFile, keyFile: files.keyFile, caPem, created: true, renewed: false };
+}
+
+/**
+ * Checks the self-signed pair every `intervalMs` (default 12 h) while the process runs, and
+ * calls `onRenewed` when it was issued anew (a process that runs for years is never left with an
+ * expired certificate). Stop with the function it answers.
+ */
+export function keepSelfSignedRenewed(dataDir: string, hosts: readonly string[], onRenewed: (made: SelfSigned) => void, onError: (error: Error) => void, intervalMs = 12 * 3_600_000): () => void {
+  const timer = setInterval(() => {
+    ensureSelfSigned(dataDir, hosts).then((made) => {
+      if (made.renewed || made.created) onRenewed(made);
+    }, onError);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** A serving certificate for `names` (and 127.0.0.1) signed by the CA, written with its new key. */
+async function writeServing(files: TlsFiles, ca: x509.X509Certificate, caKey: webcrypto.CryptoKey, names: readonly string[], now: Date): Promise<void> {
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-  const names = [...new Set(['localhost', ...hosts])];
+  const caKeyId = ca.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   const serving = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${names[1] ?? names[0]}`,
     issuer: ca.subject,
     notBefore: new Date(now.getTime() - DAY_MS),
     notAfter: new Date(now.getTime() + 730 * DAY_MS),
-    signingKey: caKeys.privateKey as never,
+    signingKey: caKey as never,
     publicKey: keys.publicKey as never,
     signingAlgorithm: ALGORITHM,
     extensions: [
@@ -75,18 +119,23 @@ export async function ensureSelfSigned(dataDir: string, hosts: readonly string[]
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       // Which CA key signed it (RFC 5280 asks for it): every installation's CA has the same name,
       // and a client trusting several (a caBundle during a rotation) finds the right one by it.
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey as never),
+      ...(caKeyId !== undefined ? [new x509.AuthorityKeyIdentifierExtension(caKeyId)] : []),
       new x509.SubjectAlternativeNameExtension([...names.map((value) => ({ type: 'dns' as const, value })), { type: 'ip', value: '127.0.0.1' }]),
     ],
   });
-  const key = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
-  // As the file holds it: the bundle printed on this start and on every later one is the same text.
-  const caPem = `${ca.toString('pem')}\n`;
-  writeFileSync(files.keyFile, `-----BEGIN PRIVATE KEY-----\n${key.replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`, { mode: 0o600 });
+  // The key first: a reader polling the pair skips a key and certificate that do not match yet.
+  writeFileSync(files.keyFile, privateKeyPem(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)), { mode: 0o600 });
   // The serving certificate with its CA: clients that are given only the leaf can still build the chain.
-  writeFileSync(files.certFile, `${serving.toString('pem')}\n${caPem}`);
-  writeFileSync(files.caFile, caPem);
-  return { certFile: files.certFile, keyFile: files.keyFile, caPem, created: true };
+  writeFileSync(files.certFile, `${serving.toString('pem')}\n${ca.toString('pem')}\n`);
+}
+
+function privateKeyPem(pkcs8: ArrayBuffer): string {
+  const body = Buffer.from(pkcs8).toString('base64');
+  return `-----BEGIN PRIVATE KEY-----\n${body.replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
+}
+
+function pemBody(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----(BEGIN|END) [A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 
 /** Reads a certificate and its key, checking that they belong together. */

@@ -17,7 +17,7 @@ import { AdmissionHandler } from './admission-handler.js';
 import { WebhookMetrics } from './metrics.js';
 import { startWebhookServer } from './server.js';
 import { followSnapshot, type SnapshotSharing } from './shared-snapshot.js';
-import { ensureSelfSigned, readTls, watchTls, type TlsFiles } from '../tls/serving-tls.js';
+import { ensureSelfSigned, keepSelfSignedRenewed, readTls, watchTls, type TlsFiles } from '../tls/serving-tls.js';
 
 export interface RegistryOptions {
   /** false: no registry reads; tags are matched through the tags scan reports name. */
@@ -132,7 +132,21 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     const server = await startWebhookServer({ handler, snapshot, metrics, tls: readTls(files), logger: log, host: options.host, port: options.port });
     closers.push(() => server.close());
     let stopWatching: (() => void) | undefined;
-    if (options.tls) {
+    if (!options.tls) {
+      // Its own pair: issued anew, under the same CA, before it ends.
+      closers.push(
+        (stopWatching = keepSelfSignedRenewed(
+          options.dataDir,
+          options.tlsHosts ?? [],
+          (made) => {
+            server.setTls(readTls(made));
+            if (made.created) log.warn({ caBundle: Buffer.from(made.caPem).toString('base64') }, 'self-signed TLS: a new CA was made (the old one was ending): put its bundle in the webhook configuration');
+            else log.info({ cert: made.certFile }, 'self-signed TLS: the serving certificate was renewed under the same CA');
+          },
+          (error) => log.warn({ err: error }, 'self-signed TLS could not be renewed; keeping the current certificate'),
+        )),
+      );
+    } else {
       closers.push(
         (stopWatching = watchTls(
           files,
