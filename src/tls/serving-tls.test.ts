@@ -1,11 +1,11 @@
 // The self-signed pair: kept across starts, its serving certificate issued anew under the same CA
 // near its end or for a new host name, and made anew entirely when the CA cannot sign again.
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { ensureSelfSigned, keepSelfSignedRenewed, readTls, type SelfSigned } from './serving-tls.js';
+import { ensureSelfSigned, keepSelfSignedRenewed, readTls, watchTls, type SelfSigned, type TlsMaterial } from './serving-tls.js';
 
 const DAY_MS = 86_400_000;
 const MADE = new Date('2026-01-01T00:00:00.000Z');
@@ -74,3 +74,49 @@ test('while the process runs, a pair coming to its end is renewed and handed ove
   expect(renewed).toMatchObject({ renewed: true, caPem: first.caPem });
   expect(Date.parse(leafOf(renewed.certFile).validTo)).toBeGreaterThan(Date.now() + 700 * DAY_MS);
 });
+
+test('watchTls: a pair caught half-written is reported, tried again quietly, and loaded once whole, even when the last write kept the file times', async () => {
+  const [a, b] = [await ensureSelfSigned(dataDir(), []), await ensureSelfSigned(dataDir(), [])];
+  const dir = dataDir();
+  const files = { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') };
+  copyFileSync(a.certFile, files.certFile);
+  copyFileSync(a.keyFile, files.keyFile);
+  const errors: Error[] = [];
+  const loaded: TlsMaterial[] = [];
+  // Whole seconds, which the file system keeps exactly: the key's times can be put back as they were.
+  const second = Math.floor(Date.now() / 1000) - 60;
+  utimesSync(files.keyFile, second, second);
+  utimesSync(files.certFile, second, second);
+  const stop = watchTls(files, (material) => loaded.push(material), (error) => errors.push(error), 20);
+  try {
+    // The watcher's first look at the files is what it compares with.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    copyFileSync(b.certFile, files.certFile);
+    // A second later, as a real rotation comes (here the copies may share a clock tick, and the files their size).
+    utimesSync(files.certFile, second + 1, second + 1);
+    await until(() => errors.length > 0);
+    // Tried again at every poll meanwhile, without a report each time.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const reported = errors.length;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(errors).toHaveLength(reported);
+    // The key's write lands with the times it had (a coarse clock): no change a poll can see.
+    copyFileSync(b.keyFile, files.keyFile);
+    utimesSync(files.keyFile, second, second);
+    await until(() => loaded.length > 0);
+    expect(loaded[0]?.cert).toBe(readFileSync(b.certFile, 'utf8'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Loaded only whole (possibly twice, should a poll catch the write before its times were set back).
+    expect(new Set(loaded.map((material) => material.cert))).toEqual(new Set([readFileSync(b.certFile, 'utf8')]));
+  } finally {
+    stop();
+  }
+});
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -4,7 +4,7 @@
 // Portcullis makes once in its data directory, whose CA bundle goes into the
 // ValidatingWebhookConfiguration.
 import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unwatchFile, watchFile, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 // @peculiar/x509 builds on tsyringe, which needs the Reflect metadata API loaded first.
 import 'reflect-metadata';
@@ -150,20 +150,33 @@ export function readTls(files: TlsFiles): TlsMaterial {
 /**
  * Calls `onChange` with the new material when either file changes (polling: works on the
  * symlink swaps the kubelet makes for mounted Secrets, where inotify watches go stale). A pair
- * caught half-written (key and certificate do not match yet) is skipped until the next change.
+ * caught half-written (key and certificate do not match yet) is reported once and tried again
+ * at every poll until it loads: the rest of the write may leave the files' times as they were
+ * (file systems with coarse timestamps), and would then never be seen as a change.
  */
 export function watchTls(files: TlsFiles, onChange: (material: TlsMaterial) => void, onError: (error: Error) => void, intervalMs = 2000): () => void {
-  const listener = (current: { mtimeMs: number }, previous: { mtimeMs: number }): void => {
-    if (current.mtimeMs === previous.mtimeMs) return;
+  let retry: NodeJS.Timeout | undefined;
+  const load = (report: boolean): void => {
     try {
       onChange(readTls(files));
+      clearInterval(retry);
+      retry = undefined;
     } catch (error) {
-      onError(error as Error);
+      if (report) onError(error as Error);
+      if (retry === undefined) {
+        retry = setInterval(() => load(false), intervalMs);
+        retry.unref();
+      }
     }
+  };
+  const listener = (current: Stats, previous: Stats): void => {
+    if (current.mtimeMs === previous.mtimeMs && current.size === previous.size && current.ino === previous.ino) return;
+    load(true);
   };
   watchFile(files.certFile, { interval: intervalMs, persistent: false }, listener);
   watchFile(files.keyFile, { interval: intervalMs, persistent: false }, listener);
   return () => {
+    clearInterval(retry);
     unwatchFile(files.certFile, listener);
     unwatchFile(files.keyFile, listener);
   };
