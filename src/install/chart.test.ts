@@ -100,6 +100,11 @@ describe('Helm chart', () => {
     });
   });
 
+  test('names taken from values or the release are quoted: a valid name such as 123 or true stays a string', () => {
+    const unquoted = [...allTemplateText.matchAll(/^\s*(namespace|name|secretName|storageClassName): \{\{ (?:\.root\.)?\.?(?:Values|Release)[^}|]*\}\}\s*$/gm)].map((m) => m[0].trim());
+    expect(unquoted).toEqual([]);
+  });
+
   test('the templates hold the same kinds, at the same API versions, as the CLI renders', () => {
     const cliKinds = new Map(VARIANTS.flatMap(render).map((o) => [o.kind, o.apiVersion]));
     const chartKinds = new Map([...allTemplateText.matchAll(/^apiVersion: (\S+)\nkind: (\w+)$/gm)].map((m) => [m[2], m[1]]));

@@ -66,7 +66,7 @@ timeoutSeconds: {{ .root.Values.timeoutSeconds }}
 matchPolicy: Equivalent
 clientConfig:
   service:
-    namespace: {{ .root.Release.Namespace }}
+    namespace: {{ .root.Release.Namespace | quote }}
     name: {{ include "portcullis.webhookName" .root }}
     path: {{ .path }}
     port: 443
@@ -209,14 +209,14 @@ spec:
   volumes:
     - name: token
       secret:
-        secretName: {{ .Values.tokenSecret }}
+        secretName: {{ .Values.tokenSecret | quote }}
         items:
           - key: token
             path: token
         defaultMode: 288 # 0440
     - name: tls
       secret:
-        secretName: {{ .Values.tls.secretName }}
+        secretName: {{ .Values.tls.secretName | quote }}
         defaultMode: 288 # 0440
     {{- if not .Values.storage.persistent }}
     - name: data
