@@ -81,7 +81,8 @@ export function syncRuleOf({ rule, deleted }: { rule: StoredRule; deleted: boole
   return { id: rule.id, version: rule.version, seq: rule.seq, deleted, ...(!deleted && { document: rule.document }) };
 }
 
-export function syncScanOf(stored: StoredScan): SyncScan {
+/** `tags`: every tag the store maps to the scan's keys now, besides those its report named. */
+export function syncScanOf(stored: StoredScan, tags: readonly string[] = []): SyncScan {
   const { scan } = stored;
   return {
     id: stored.id,
@@ -90,7 +91,7 @@ export function syncScanOf(stored: StoredScan): SyncScan {
     scanner: stored.scanner,
     ...(stored.scannedAt !== undefined && { scannedAt: stored.scannedAt }),
     receivedAt: stored.receivedAt,
-    tags: scan.repoTags,
+    tags: tags.length === 0 ? scan.repoTags : [...new Set([...scan.repoTags, ...tags])],
     ...(scan.manifestDigest !== undefined && { manifestDigest: scan.manifestDigest }),
     findings: scan.findings.map(compactFinding),
   };

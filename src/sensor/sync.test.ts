@@ -128,6 +128,22 @@ describe('scans', () => {
     expect(lookup(snapshot, 'ghcr.io/org/app-1:1.0')?.evidence?.findings.map((f) => f.id)).toEqual(['CVE-2026-MED', 'CVE-2026-LOW']);
   });
 
+  test('a newer report of a digest that names no tag: a snapshot synced before and one synced after both find the digest by the tag', async () => {
+    await call('Scanner', 'POST', '/api/v1/scans', nativeScan({ digest: digestOf('d'), tag: 'ghcr.io/org/tagged:1.0', scannedAt: '2026-02-01T00:00:00.000Z', findings: [{ id: 'CVE-2026-OLD', severity: 'High' }] }));
+    const before = openSnapshot('before.db');
+    await syncerOf(http(), before).syncNow();
+    // The same scanner again, newer, without the tag: the first report goes from the store.
+    await call('Scanner', 'POST', '/api/v1/scans', nativeScan({ digest: digestOf('d'), scannedAt: '2026-02-10T00:00:00.000Z', findings: [{ id: 'CVE-2026-NEW', severity: 'Critical' }] }));
+    await syncerOf(http(), before).syncNow();
+    const after = openSnapshot('after.db');
+    await syncerOf(http(), after).syncNow();
+    for (const snapshot of [before, after]) {
+      const byTag = lookup(snapshot, 'ghcr.io/org/tagged:1.0');
+      expect(byTag?.digest).toBe(digestOf('d'));
+      expect(byTag?.evidence?.findings.map((f) => f.id)).toEqual(['CVE-2026-NEW']);
+    }
+  });
+
   test('a multi-arch Grype report is found by its platform digest, its index digest and its tag', async () => {
     const response = await cp.api.call('Scanner', 'POST', '/api/v1/scans', { payload: readFileSync(GRYPE_MULTI_ARCH, 'utf8'), headers: { 'content-type': 'application/json' } });
     expect(response.statusCode).toBe(201);

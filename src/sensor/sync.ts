@@ -47,7 +47,11 @@ export class StoreSyncSource implements SyncSource {
   async scansSince(seq: number, limit: number): Promise<SyncScans> {
     // One more than asked says whether more follow, without a second query.
     const stored = await this.store.scans.changesSince(seq, limit + 1);
-    const scans = stored.slice(0, limit).map(syncScanOf);
+    const page = stored.slice(0, limit);
+    // With the tags the store maps to their keys: a newer report often names none, and a webhook
+    // synced later would otherwise not find by tag what one synced earlier finds.
+    const tags = await this.store.scans.tagsOf([...new Set(page.flatMap((scan) => scan.keys))]);
+    const scans = page.map((scan) => syncScanOf(scan, scan.keys.flatMap((key) => tags.get(key) ?? [])));
     return { scans, seq: scans.at(-1)?.seq ?? seq, more: stored.length > limit };
   }
 

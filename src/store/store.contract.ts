@@ -336,6 +336,16 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.scans.put(stale, hashOf(stale), at(7));
         expect(await store.scans.keyForTag(APP_TAG)).toBe(digest('2'));
         expect(await store.scans.keyForTag('registry.example.com/team/other:1.0')).toBeUndefined();
+        // tagsOf: the same mapping, by key.
+        const other = aScan({ manifestDigest: digest('4'), scannedAt: at(8), repoTags: ['registry.example.com/team/b:1', 'registry.example.com/team/a:1'] });
+        await store.scans.put(other, hashOf(other), at(9));
+        expect(await store.scans.tagsOf([digest('1'), digest('2'), digest('4'), digest('9')])).toEqual(
+          new Map([
+            [digest('2'), [APP_TAG]],
+            [digest('4'), ['registry.example.com/team/a:1', 'registry.example.com/team/b:1']],
+          ]),
+        );
+        expect(await store.scans.tagsOf([])).toEqual(new Map());
       });
 
       test('changesSince answers scans stored after a number, by seq, at most limit of them', async () => {

@@ -126,6 +126,8 @@ export interface ScanStore {
   image(key: string): Promise<ImageRecord | undefined>;
   /** The key a normalized `registry/repo:tag` was last reported under. */
   keyForTag(tag: string): Promise<string | undefined>;
+  /** The tags that point at each of these keys now (see keyForTag), sorted; keys no tag points at are absent. */
+  tagsOf(keys: readonly string[]): Promise<Map<string, string[]>>;
   /** Scans stored after `seq`, by seq (for incremental sync to webhooks). */
   changesSince(seq: number, limit: number): Promise<StoredScan[]>;
 }

@@ -1,7 +1,8 @@
 // Every migration, in order. Append new steps here; never edit or reorder a released one.
 import { initial } from './001-initial.js';
+import { imageTagsByKey } from './002-image-tags-by-key.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, imageTagsByKey];
 
 export { pendingMigrations, type Migration } from './migration.js';

@@ -5,6 +5,7 @@ import { aRule } from '../../policy/testing/builders.js';
 import { openStore } from '../open-store.js';
 import { describeStoreContract } from '../store.contract.js';
 import { at } from '../testing/builders.js';
+import { MIGRATIONS } from '../migrations/index.js';
 
 describePostgres('PostgreSQL', (url) => {
   const freshSchema = postgresSchemas(url);
@@ -25,7 +26,7 @@ describePostgres('PostgreSQL', (url) => {
     const client = new pg.Client({ connectionString: schemaUrl });
     await client.connect();
     try {
-      expect((await client.query('SELECT version, name FROM schema_migrations')).rows).toEqual([{ version: 1, name: 'initial' }]);
+      expect((await client.query('SELECT version, name FROM schema_migrations ORDER BY version')).rows).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
     } finally {
       await client.end();
     }

@@ -81,6 +81,14 @@ export class PostgresScans implements ScanStore {
     return (await this.db.get<{ key: string }>('SELECT key FROM image_tags WHERE tag = $1', tag))?.key;
   }
 
+  async tagsOf(keys: readonly string[]): Promise<Map<string, string[]>> {
+    const tags = new Map<string, string[]>();
+    if (keys.length === 0) return tags;
+    const rows = await this.db.all<{ tag: string; key: string }>('SELECT tag, key FROM image_tags WHERE key = ANY($1::text[]) ORDER BY tag', [...keys]);
+    for (const { tag, key } of rows) tags.set(key, [...(tags.get(key) ?? []), tag]);
+    return tags;
+  }
+
   async changesSince(seq: number, limit: number): Promise<StoredScan[]> {
     return (await this.db.all<ScanRow>('SELECT * FROM scans WHERE seq > $1 ORDER BY seq LIMIT $2', seq, Math.max(0, Math.floor(limit)))).map(scanOf);
   }

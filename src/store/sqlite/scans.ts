@@ -81,6 +81,17 @@ export class SqliteScans implements ScanStore {
     return this.db.get<{ key: string }>('SELECT key FROM image_tags WHERE tag = ?', tag)?.key;
   }
 
+  async tagsOf(keys: readonly string[]): Promise<Map<string, string[]>> {
+    const tags = new Map<string, string[]>();
+    // In slices: SQLite takes at most 32,766 parameters per statement.
+    for (let at = 0; at < keys.length; at += 500) {
+      const slice = keys.slice(at, at + 500);
+      const rows = this.db.all<{ tag: string; key: string }>(`SELECT tag, key FROM image_tags WHERE key IN (${slice.map(() => '?').join(', ')}) ORDER BY tag`, ...slice);
+      for (const { tag, key } of rows) tags.set(key, [...(tags.get(key) ?? []), tag]);
+    }
+    return tags;
+  }
+
   async changesSince(seq: number, limit: number): Promise<StoredScan[]> {
     return this.db.all<ScanRow>('SELECT * FROM scans WHERE seq > ? ORDER BY seq LIMIT ?', seq, Math.max(0, Math.floor(limit))).map(scanOf);
   }
