@@ -119,7 +119,7 @@ async function runPool(flags: SensorFlags, io: Io, stopSignal: StopSignal, logge
     stopRenewing = keepSelfSignedRenewed(
       resolve(flags.dataDir),
       flags.tlsHost,
-      (renewed) => (renewed.created ? logger.warn({ caBundle: Buffer.from(renewed.caPem).toString('base64') }, 'self-signed TLS: a new CA was made (the old one was ending): put its bundle in the webhook configuration') : logger.info('self-signed TLS: the serving certificate was renewed under the same CA')),
+      () => logger.info('self-signed TLS: the serving certificate was renewed under the same CA'),
       (error) => logger.warn({ err: error }, 'self-signed TLS could not be renewed; keeping the current certificate'),
     );
   }

@@ -64,7 +64,7 @@ test('without the CA key (files an earlier version made), a certificate near its
   expect(leafOf(made.certFile).verify(new X509Certificate(made.caPem).publicKey)).toBe(true);
 });
 
-test('while the process runs, a pair coming to its end is renewed and handed over', async () => {
+test('while the process runs, a pair coming to its end is renewed and handed over; without the CA key it is kept, and said', async () => {
   const dir = dataDir();
   // Made 720 days ago: 10 days left.
   const first = await ensureSelfSigned(dir, [], new Date(Date.now() - 720 * DAY_MS));
@@ -73,6 +73,16 @@ test('while the process runs, a pair coming to its end is renewed and handed ove
   });
   expect(renewed).toMatchObject({ renewed: true, caPem: first.caPem });
   expect(Date.parse(leafOf(renewed.certFile).validTo)).toBeGreaterThan(Date.now() + 700 * DAY_MS);
+
+  // Files of an earlier version (no CA key), coming to their end: no new CA under a running server.
+  const legacy = dataDir();
+  const old = await ensureSelfSigned(legacy, [], new Date(Date.now() - 720 * DAY_MS));
+  unlinkSync(join(legacy, 'tls', 'ca.key'));
+  const error = await new Promise<Error>((resolve) => {
+    const stop = keepSelfSignedRenewed(legacy, [], () => undefined, (failure) => (stop(), resolve(failure)), 20);
+  });
+  expect(error.message).toContain('restart to make a new CA');
+  expect(readFileSync(join(legacy, 'tls', 'ca.crt'), 'utf8')).toBe(old.caPem);
 });
 
 test('watchTls: a pair caught half-written is reported, tried again quietly, and loaded once whole, even when the last write kept the file times', async () => {

@@ -45,7 +45,7 @@ export const RENEW_BEFORE_MS = 30 * DAY_MS;
  * years (CA) and 2 years (serving). A CA near its own end, or files from a version that did not
  * keep the CA's key, are made anew, with a new bundle (`created`).
  */
-export async function ensureSelfSigned(dataDir: string, hosts: readonly string[], now: Date = new Date()): Promise<SelfSigned> {
+export async function ensureSelfSigned(dataDir: string, hosts: readonly string[], now: Date = new Date(), options: { readonly newCa?: boolean } = {}): Promise<SelfSigned> {
   const dir = join(dataDir, 'tls');
   const files = { certFile: join(dir, 'webhook.crt'), keyFile: join(dir, 'webhook.key'), caFile: join(dir, 'ca.crt'), caKeyFile: join(dir, 'ca.key') };
   const names = [...new Set(['localhost', ...hosts])];
@@ -61,6 +61,8 @@ export async function ensureSelfSigned(dataDir: string, hosts: readonly string[]
       await writeServing(files, ca, caKey, names, now);
       return { ...found, renewed: true };
     }
+    // A running server keeps serving what the clusters trust rather than switch to a CA they do not.
+    if (options.newCa === false) throw new Error(`the self-signed certificate in ${dir} ends ${leaf.validTo} and its CA cannot sign a new one: restart to make a new CA, and put its bundle in the webhook configuration`);
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
@@ -87,13 +89,14 @@ export async function ensureSelfSigned(dataDir: string, hosts: readonly string[]
 
 /**
  * Checks the self-signed pair every `intervalMs` (default 12 h) while the process runs, and
- * calls `onRenewed` when it was issued anew (a process that runs for years is never left with an
- * expired certificate). Stop with the function it answers.
+ * calls `onRenewed` when it was issued anew under the same CA (a process that runs for years is
+ * never left with an expired certificate). It never makes a new CA: that would change the bundle
+ * the clusters trust under a running server; `onError` says so instead. Stop with the function it answers.
  */
 export function keepSelfSignedRenewed(dataDir: string, hosts: readonly string[], onRenewed: (made: SelfSigned) => void, onError: (error: Error) => void, intervalMs = 12 * 3_600_000): () => void {
   const timer = setInterval(() => {
-    ensureSelfSigned(dataDir, hosts).then((made) => {
-      if (made.renewed || made.created) onRenewed(made);
+    ensureSelfSigned(dataDir, hosts, new Date(), { newCa: false }).then((made) => {
+      if (made.renewed) onRenewed(made);
     }, onError);
   }, intervalMs);
   timer.unref();

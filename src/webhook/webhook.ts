@@ -140,8 +140,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
           options.tlsHosts ?? [],
           (made) => {
             server.setTls(readTls(made));
-            if (made.created) log.warn({ caBundle: Buffer.from(made.caPem).toString('base64') }, 'self-signed TLS: a new CA was made (the old one was ending): put its bundle in the webhook configuration');
-            else log.info({ cert: made.certFile }, 'self-signed TLS: the serving certificate was renewed under the same CA');
+            log.info({ cert: made.certFile }, 'self-signed TLS: the serving certificate was renewed under the same CA');
           },
           (error) => log.warn({ err: error }, 'self-signed TLS could not be renewed; keeping the current certificate'),
         )),
