@@ -149,3 +149,14 @@ export function accountOf(row: AccountRow): AccountSettings {
     updatedBy: row.updated_by,
   };
 }
+
+/** Rows of `image_tags` (tag, key), by key: the tags that point at each key, in the rows' order. */
+export function tagsByKey(rows: readonly { readonly tag: string; readonly key: string }[]): Map<string, string[]> {
+  const tags = new Map<string, string[]>();
+  for (const { tag, key } of rows) {
+    const list = tags.get(key);
+    if (list) list.push(tag);
+    else tags.set(key, [tag]);
+  }
+  return tags;
+}

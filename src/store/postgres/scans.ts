@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ImageScan } from '../../findings/model.js';
 import { imageRecord } from '../image-record.js';
-import { scanOf, type ScanRow } from '../rows.js';
+import { scanOf, tagsByKey, type ScanRow } from '../rows.js';
 import { effectiveMillis, planPut, primaryKey, scanKeys, type Head } from '../scan-plan.js';
 import type { ImageRecord, Instant, PutScanResult, ScanStore, StoredScan } from '../store.js';
 import type { PostgresDatabase } from './database.js';
@@ -82,11 +82,8 @@ export class PostgresScans implements ScanStore {
   }
 
   async tagsOf(keys: readonly string[]): Promise<Map<string, string[]>> {
-    const tags = new Map<string, string[]>();
-    if (keys.length === 0) return tags;
-    const rows = await this.db.all<{ tag: string; key: string }>('SELECT tag, key FROM image_tags WHERE key = ANY($1::text[]) ORDER BY tag', [...keys]);
-    for (const { tag, key } of rows) tags.set(key, [...(tags.get(key) ?? []), tag]);
-    return tags;
+    if (keys.length === 0) return new Map();
+    return tagsByKey(await this.db.all<{ tag: string; key: string }>('SELECT tag, key FROM image_tags WHERE key = ANY($1::text[]) ORDER BY tag', [...keys]));
   }
 
   async changesSince(seq: number, limit: number): Promise<StoredScan[]> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ImageScan } from '../../findings/model.js';
 import { imageRecord } from '../image-record.js';
-import { scanOf, type ScanRow } from '../rows.js';
+import { scanOf, tagsByKey, type ScanRow } from '../rows.js';
 import { effectiveMillis, planPut, primaryKey, scanKeys, type Head } from '../scan-plan.js';
 import type { ImageRecord, Instant, PutScanResult, ScanStore, StoredScan } from '../store.js';
 import { optional, type SqliteDatabase } from './database.js';
@@ -82,14 +82,10 @@ export class SqliteScans implements ScanStore {
   }
 
   async tagsOf(keys: readonly string[]): Promise<Map<string, string[]>> {
-    const tags = new Map<string, string[]>();
-    // In slices: SQLite takes at most 32,766 parameters per statement.
-    for (let at = 0; at < keys.length; at += 500) {
-      const slice = keys.slice(at, at + 500);
-      const rows = this.db.all<{ tag: string; key: string }>(`SELECT tag, key FROM image_tags WHERE key IN (${slice.map(() => '?').join(', ')}) ORDER BY tag`, ...slice);
-      for (const { tag, key } of rows) tags.set(key, [...(tags.get(key) ?? []), tag]);
-    }
-    return tags;
+    // The keys as one JSON parameter: one prepared statement whatever their number (the
+    // connection keeps each distinct SQL text prepared).
+    const rows = this.db.all<{ tag: string; key: string }>('SELECT tag, key FROM image_tags WHERE key IN (SELECT value FROM json_each(?)) ORDER BY tag', JSON.stringify(keys));
+    return tagsByKey(rows);
   }
 
   async changesSince(seq: number, limit: number): Promise<StoredScan[]> {
