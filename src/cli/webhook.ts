@@ -112,12 +112,13 @@ async function runPool(flags: SensorFlags, io: Io, stopSignal: StopSignal, logge
   let caPem: string | undefined;
   let stopRenewing: (() => void) | undefined;
   if (tlsFiles(flags) === undefined) {
-    const made = await ensureSelfSigned(resolve(flags.dataDir), flags.tlsHost);
+    const dataDir = resolve(flags.dataDir);
+    const made = await ensureSelfSigned(dataDir, flags.tlsHost);
     env = { [POOL_TLS_CERT]: made.certFile, [POOL_TLS_KEY]: made.keyFile };
     caPem = made.caPem;
     // Renewed here, before it ends; the workers reload the files as they would an operator's.
     stopRenewing = keepSelfSignedRenewed(
-      resolve(flags.dataDir),
+      dataDir,
       flags.tlsHost,
       () => logger.info('self-signed TLS: the serving certificate was renewed under the same CA'),
       (error) => logger.warn({ err: error }, 'self-signed TLS could not be renewed; keeping the current certificate'),

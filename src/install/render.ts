@@ -77,9 +77,12 @@ export function webhookArgs(options: InstallOptions): string[] {
     '--deadline', `${deadlineSeconds(options.timeoutSeconds)}s`,
     '--data-dir', WEBHOOK.dataDir,
     '--workers', String(options.workers),
-    // The same namespaces the configuration never sends (kube-system the webhook excludes itself):
-    // should a configuration written by hand send them anyway, they are still allowed untouched.
-    ...excludedNamespaces(options).filter((name) => name !== 'kube-system').flatMap((name) => ['--exclude-namespace', name]),
+    // The same namespaces the configuration never sends (those always excluded the webhook
+    // excludes itself): should a configuration written by hand send them anyway, they are still
+    // allowed untouched.
+    ...excludedNamespaces(options)
+      .filter((name) => !(ALWAYS_EXCLUDED as readonly string[]).includes(name))
+      .flatMap((name) => ['--exclude-namespace', name]),
     ...(options.controlPlaneCa !== undefined ? ['--ca-file', `${WEBHOOK.controlPlaneCaDir}/ca.crt`] : []),
     ...(options.registryCredentialsSecret !== undefined ? ['--registry-credentials', `${WEBHOOK.registryCredentialsDir}/config.json`] : []),
   ];
