@@ -51,6 +51,11 @@ const SCHEMA: LocalSchema = {
   onOtherVersion: 'refuse',
 };
 
+/** The wait after the `failures`-th failed delivery in a row: retryMs, doubled each time up to maxRetryMs. */
+export function retryDelayMs(options: Pick<OutboxOptions, 'retryMs' | 'maxRetryMs'>, failures: number): number {
+  return Math.min((options.retryMs ?? 1_000) * 2 ** Math.min(failures - 1, 16), options.maxRetryMs ?? 60_000);
+}
+
 export class Outbox {
   private readonly serial = new Serial();
   private readonly logger: Logger;
@@ -196,7 +201,7 @@ export class Outbox {
       } catch (error) {
         this.failures += 1;
         if (this.closed) throw error;
-        const retryMs = Math.min((this.options.retryMs ?? 1_000) * 2 ** Math.min(this.failures - 1, 16), this.options.maxRetryMs ?? 60_000);
+        const retryMs = retryDelayMs(this.options, this.failures);
         this.logger.warn({ err: error, pending: this.pending(), failures: this.failures, retryInMs: this.running ? retryMs : undefined }, 'admission events not delivered: kept in the outbox');
         if (this.running) {
           clearTimeout(this.timer);

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { EventSink } from './event-sinks.js';
-import { OUTBOX_FILE, Outbox } from './outbox.js';
+import { OUTBOX_FILE, Outbox, retryDelayMs } from './outbox.js';
 
 const WORKER_DIR = /^worker-(\d+)$/;
 
@@ -70,14 +70,13 @@ export function deliverStrandedOutboxes(files: readonly string[], options: Stran
     current = outbox;
     const pending = outbox.pending();
     if (pending > 0) logger.info({ file, pending }, 'delivering the events of an outbox no longer in use');
-    for (let failures = 0; !stopping.signal.aborted; failures++) {
+    for (let failures = 1; !stopping.signal.aborted; failures++) {
       try {
         await outbox.flush();
         break;
       } catch {
         // The outbox logged why; wait as its own sender would, then try again.
-        const waitMs = Math.min((options.retryMs ?? 1_000) * 2 ** Math.min(failures, 16), options.maxRetryMs ?? 60_000);
-        await delay(waitMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+        await delay(retryDelayMs(options, failures), undefined, { signal: stopping.signal }).catch(() => undefined);
       }
     }
     if (stopping.signal.aborted) {
