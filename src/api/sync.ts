@@ -3,7 +3,7 @@
 // the StoreSyncSource's, which the all-in-one `serve` reads in-process: one code path.
 import { z } from 'zod';
 import { ruleToDocument } from '../policy/rule-document.js';
-import { SCAN_PAGE_DEFAULT, SCAN_PAGE_MAX, SyncRuleSchema, SyncRulesSchema, SyncScanSchema, SyncScansSchema, SyncSettingsSchema } from '../sensor/sync-protocol.js';
+import { SCAN_PAGE_DEFAULT, SCAN_PAGE_FINDINGS, SCAN_PAGE_MAX, SyncRuleSchema, SyncRulesSchema, SyncScanSchema, SyncScansSchema, SyncSettingsSchema } from '../sensor/sync-protocol.js';
 import { StoreSyncSource } from '../sensor/sync.js';
 import type { Store } from '../store/store.js';
 import { ACCESS } from './access.js';
@@ -59,6 +59,7 @@ export const syncRoutes: readonly Route[] = [
     summary: 'Scans stored after a seq, page by page, for a webhook',
     description:
       'The scans stored after `since`, by seq, at most `limit`, each with its keys, tags and findings as admission needs them. ' +
+      `A page also stops before it holds more than ${SCAN_PAGE_FINDINGS.toLocaleString('en')} findings in all (a scan with more comes alone), so that a webhook applying it keeps answering. ` +
       'A newer scan of the same image and scanner replaces an older one on the webhook as in the store. While `more` is true, ask again with `since` set to the answered `seq`.',
     tags: TAGS,
     query: z.strictObject({

@@ -10,6 +10,12 @@ import type { AccountSettings, Cluster, StoredRule, StoredScan } from '../store/
 
 export const SCAN_PAGE_DEFAULT = 500;
 export const SCAN_PAGE_MAX = 1000;
+/**
+ * Findings per page of scans, whatever `limit` allows (a scan with more comes alone): the webhook
+ * parses, checks and stores a page on its admission thread, about 7 µs per finding, so a page
+ * holds the answers back some 35 ms rather than seconds for 500 scans of a thousand findings.
+ */
+export const SCAN_PAGE_FINDINGS = 5_000;
 
 /** A rule changed after the cursor. A deleted rule is a tombstone: no document. */
 export interface SyncRule {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parseImageReference } from '../images/reference.js';
 import { DEFAULT_RULE } from '../policy/rule.js';
 import { LocalSnapshot } from './local-snapshot.js';
+import { SCAN_PAGE_FINDINGS } from './sync-protocol.js';
 import { HttpSyncSource, INSTALLATION_SETTING, StoreSyncSource, Syncer, type SyncSource } from './sync.js';
 import { digestOf, listeningControlPlane, nativeScan, ruleDocument, tempDir, type ListeningControlPlane } from './testing/control-plane.js';
 
@@ -126,6 +127,19 @@ describe('scans', () => {
     await call('Scanner', 'POST', '/api/v1/scans', nativeScan({ digest: digestOf('1'), scanner: 'grype', scannedAt: '2026-02-10T00:00:00.000Z', findings: [{ id: 'CVE-2026-MED', severity: 'Medium', pkg: 'zlib' }] }));
     expect(await syncer.syncNow()).toEqual({ rules: 0, scans: 2, pages: 1 });
     expect(lookup(snapshot, 'ghcr.io/org/app-1:1.0')?.evidence?.findings.map((f) => f.id)).toEqual(['CVE-2026-MED', 'CVE-2026-LOW']);
+  });
+
+  test('a page holds at most SCAN_PAGE_FINDINGS findings, whatever the page size asked: big scans come a few at a time, and all arrive', async () => {
+    const perScan = Math.ceil(SCAN_PAGE_FINDINGS * 0.4);
+    const hexes = ['1', '2', '3', '4', '5'];
+    for (const hex of hexes) {
+      const findings = Array.from({ length: perScan }, (_, i) => ({ id: `CVE-2026-${hex}${String(i).padStart(5, '0')}`, severity: 'High' as const }));
+      await call('Scanner', 'POST', '/api/v1/scans', nativeScan({ digest: digestOf(hex), tag: `ghcr.io/org/big-${hex}:1.0`, findings }));
+    }
+    const snapshot = openSnapshot();
+    // Two scans fit in the budget, a third does not: pages of 2, 2 and 1.
+    expect(await syncerOf(http(), snapshot, { pageSize: 500 }).syncNow()).toEqual({ rules: 0, scans: 5, pages: 3 });
+    for (const hex of hexes) expect(lookup(snapshot, `ghcr.io/org/big-${hex}:1.0`)?.evidence?.counts.High).toBe(perScan);
   });
 
   test('a newer report of a digest that names no tag: a snapshot synced before and one synced after both find the digest by the tag', async () => {

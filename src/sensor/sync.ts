@@ -13,6 +13,7 @@ import type { LocalSnapshot } from './local-snapshot.js';
 import { Serial } from './serial.js';
 import {
   SCAN_PAGE_DEFAULT,
+  SCAN_PAGE_FINDINGS,
   syncRuleOf,
   SyncRulesSchema,
   syncScanOf,
@@ -45,14 +46,12 @@ export class StoreSyncSource implements SyncSource {
   }
 
   async scansSince(seq: number, limit: number): Promise<SyncScans> {
-    // One more than asked says whether more follow, without a second query.
-    const stored = await this.store.scans.changesSince(seq, limit + 1);
-    const page = stored.slice(0, limit);
+    const { scans: page, more } = await this.store.scans.changesSince(seq, limit, SCAN_PAGE_FINDINGS);
     // With the tags the store maps to their keys: a newer report often names none, and a webhook
     // synced later would otherwise not find by tag what one synced earlier finds.
     const tags = await this.store.scans.tagsOf([...new Set(page.flatMap((scan) => scan.keys))]);
     const scans = page.map((scan) => syncScanOf(scan, scan.keys.flatMap((key) => tags.get(key) ?? [])));
-    return { scans, seq: scans.at(-1)?.seq ?? seq, more: stored.length > limit };
+    return { scans, seq: scans.at(-1)?.seq ?? seq, more };
   }
 
   async settings(): Promise<SyncSettings> {

@@ -7,7 +7,7 @@ import { EVENT_DECISIONS, type AdmissionEvent, type EventDecision } from '../eve
 import { aRule } from '../policy/testing/builders.js';
 import { InputError } from '../problems.js';
 import { ConflictError, NotFoundError } from './errors.js';
-import type { EventFilter, Store } from './store.js';
+import type { EventFilter, Store, StoredScan } from './store.js';
 import { APP_TAG, aScan, anEvent, at, digest, finding, hashOf, type EventSketch } from './testing/builders.js';
 
 export function describeStoreContract(name: string, makeStore: () => Promise<Store>): void {
@@ -234,7 +234,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const first = await store.scans.put(scan, hashOf(scan), at(1));
         const second = await store.scans.put(scan, hashOf(scan), at(2));
         expect(second).toStrictEqual({ scan: first.scan, created: false, replaced: [] });
-        expect(await store.scans.changesSince(0, 10)).toStrictEqual([first.scan]);
+        expect((await store.scans.changesSince(0, 10)).scans).toStrictEqual([first.scan]);
       });
 
       test('a newer scan from the same scanner replaces the older one', async () => {
@@ -245,7 +245,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(result.created).toBe(true);
         expect(result.replaced).toEqual([stored.scan.id]);
         expect((await store.scans.image(digest('1')))?.scans).toStrictEqual([result.scan]);
-        expect(await store.scans.changesSince(0, 10)).toStrictEqual([result.scan]);
+        expect((await store.scans.changesSince(0, 10)).scans).toStrictEqual([result.scan]);
       });
 
       test('an older scan arriving late is kept out, and the answer names the newer one', async () => {
@@ -295,7 +295,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         // Replaced everywhere now: the first scan is no longer stored.
         const indexScan = aScan({ manifestDigest: index, digests: [index], scannedAt: at(7) });
         await store.scans.put(indexScan, hashOf(indexScan), at(8));
-        expect((await store.scans.changesSince(0, 10)).map((s) => s.id)).not.toContain(first.scan.id);
+        expect((await store.scans.changesSince(0, 10)).scans.map((s) => s.id)).not.toContain(first.scan.id);
       });
 
       test('a scan older for one of its digests and newer for another is stored for the newer one only', async () => {
@@ -321,7 +321,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       test('a report naming neither a digest nor an image id is refused, and nothing is stored', async () => {
         const nothing = aScan({ digests: [] });
         await expect(store.scans.put(nothing, hashOf(nothing), at(1))).rejects.toBeInstanceOf(InputError);
-        expect(await store.scans.changesSince(0, 10)).toEqual([]);
+        expect((await store.scans.changesSince(0, 10)).scans).toEqual([]);
       });
 
       test('a tag points at the platform digest of its newest scan', async () => {
@@ -354,10 +354,32 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           const scan = aScan({ manifestDigest: digest(hex) });
           stored.push((await store.scans.put(scan, hashOf(scan), at(1))).scan);
         }
-        expect(await store.scans.changesSince(0, 10)).toStrictEqual(stored);
-        expect(await store.scans.changesSince(0, 2)).toStrictEqual(stored.slice(0, 2));
-        expect(await store.scans.changesSince(stored[0]?.seq ?? 0, 10)).toStrictEqual(stored.slice(1));
-        expect(await store.scans.changesSince(stored[2]?.seq ?? 0, 10)).toEqual([]);
+        expect(await store.scans.changesSince(0, 10)).toStrictEqual({ scans: stored, more: false });
+        expect(await store.scans.changesSince(0, 2)).toStrictEqual({ scans: stored.slice(0, 2), more: true });
+        expect(await store.scans.changesSince(0, 3)).toStrictEqual({ scans: stored, more: false });
+        expect(await store.scans.changesSince(stored[0]?.seq ?? 0, 10)).toStrictEqual({ scans: stored.slice(1), more: false });
+        expect(await store.scans.changesSince(stored[2]?.seq ?? 0, 10)).toStrictEqual({ scans: [], more: false });
+      });
+
+      test('changesSince stops a page at a budget of findings, but always answers the first scan', async () => {
+        const findings = (count: number) => Array.from({ length: count }, (_, i) => finding(`CVE-2024-${String(i).padStart(4, '0')}`));
+        const stored: StoredScan[] = [];
+        for (const [hex, count] of [['1', 3], ['2', 4], ['3', 0], ['4', 9], ['5', 1]] as const) {
+          const scan = aScan({ manifestDigest: digest(hex), findings: findings(count) });
+          stored.push((await store.scans.put(scan, hashOf(scan), at(1))).scan);
+        }
+        const page = async (after: number, maxFindings: number) => {
+          const { scans, more } = await store.scans.changesSince(stored[after - 1]?.seq ?? 0, 10, maxFindings);
+          return { scans: scans.map((scan) => stored.findIndex((s) => s.id === scan.id) + 1), more };
+        };
+        // 3 + 4 = 7 fits in 7; the empty third scan adds nothing; the fourth (9) would pass it.
+        expect(await page(0, 7)).toEqual({ scans: [1, 2, 3], more: true });
+        expect(await page(0, 6)).toEqual({ scans: [1], more: true });
+        // 9 alone is over any budget of fewer: it comes alone rather than never.
+        expect(await page(3, 5)).toEqual({ scans: [4], more: true });
+        expect(await page(4, 5)).toEqual({ scans: [5], more: false });
+        expect(await page(0, 17)).toEqual({ scans: [1, 2, 3, 4, 5], more: false });
+        expect((await store.scans.changesSince(0, 10, 7)).scans).toStrictEqual(stored.slice(0, 3));
       });
 
       test('rules and scans share one change sequence', async () => {
@@ -374,7 +396,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await Promise.all(scans.map((scan) => store.scans.put(scan, hashOf(scan), at(10))));
         const image = await store.scans.image(digest('1'));
         expect(image?.scans.map((s) => s.scannedAt)).toEqual([at(7)]);
-        expect((await store.scans.changesSince(0, 100)).map((s) => s.scannedAt)).toEqual([at(7)]);
+        expect((await store.scans.changesSince(0, 100)).scans.map((s) => s.scannedAt)).toEqual([at(7)]);
       });
     });
 

@@ -103,6 +103,13 @@ export interface PutScanResult {
   readonly replaced: readonly string[];
 }
 
+/** A page of scan changes. */
+export interface ScanChanges {
+  readonly scans: StoredScan[];
+  /** More scans were stored after the page's last. */
+  readonly more: boolean;
+}
+
 export interface ImageRecord {
   /** The digest (or `id:<image id>`) asked for. */
   readonly key: string;
@@ -128,8 +135,11 @@ export interface ScanStore {
   keyForTag(tag: string): Promise<string | undefined>;
   /** The tags that point at each of these keys now (see keyForTag), sorted; keys no tag points at are absent. */
   tagsOf(keys: readonly string[]): Promise<Map<string, string[]>>;
-  /** Scans stored after `seq`, by seq (for incremental sync to webhooks). */
-  changesSince(seq: number, limit: number): Promise<StoredScan[]>;
+  /**
+   * Scans stored after `seq`, by seq (for incremental sync to webhooks): at most `limit`, and no
+   * more than `maxFindings` findings in all, though always the first scan (see scan-page.ts).
+   */
+  changesSince(seq: number, limit: number, maxFindings?: number): Promise<ScanChanges>;
 }
 
 // ---- admission events ---------------------------------------------------------------------

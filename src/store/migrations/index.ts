@@ -1,8 +1,9 @@
 // Every migration, in order. Append new steps here; never edit or reorder a released one.
 import { initial } from './001-initial.js';
 import { imageTagsByKey } from './002-image-tags-by-key.js';
+import { scanFindingCounts } from './003-scan-finding-counts.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [initial, imageTagsByKey];
+export const MIGRATIONS: readonly Migration[] = [initial, imageTagsByKey, scanFindingCounts];
 
 export { pendingMigrations, type Migration } from './migration.js';

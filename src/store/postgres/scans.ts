@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { ImageScan } from '../../findings/model.js';
 import { imageRecord } from '../image-record.js';
 import { scanOf, tagsByKey, type ScanRow } from '../rows.js';
+import { pageEnd, type ScanSize } from '../scan-page.js';
 import { effectiveMillis, planPut, primaryKey, scanKeys, type Head } from '../scan-plan.js';
-import type { ImageRecord, Instant, PutScanResult, ScanStore, StoredScan } from '../store.js';
+import type { ImageRecord, Instant, PutScanResult, ScanChanges, ScanStore, StoredScan } from '../store.js';
 import type { PostgresDatabase } from './database.js';
 
 /** The first key of the two-key advisory locks that queue puts of the same key and scanner. */
@@ -33,9 +34,9 @@ export class PostgresScans implements ScanStore {
       const id = randomUUID();
       const seq = await tx.nextSeq();
       await tx.run(
-        `INSERT INTO scans (id, scanner, keys, scanned_at, received_at, effective_ms, report_hash, body, seq)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8::jsonb, $9)`,
-        id, scanner, JSON.stringify(keys), scan.scannedAt ?? null, at, effectiveMs, reportHash, JSON.stringify(scan), seq,
+        `INSERT INTO scans (id, scanner, keys, scanned_at, received_at, effective_ms, report_hash, body, seq, finding_count)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8::jsonb, $9, $10)`,
+        id, scanner, JSON.stringify(keys), scan.scannedAt ?? null, at, effectiveMs, reportHash, JSON.stringify(scan), seq, scan.findings.length,
       );
       await tx.run(
         `INSERT INTO scan_keys (key, scanner, scan_id, report_hash, effective_ms) SELECT unnest($1::text[]), $2, $3, $4, $5
@@ -86,7 +87,11 @@ export class PostgresScans implements ScanStore {
     return tagsByKey(await this.db.all<{ tag: string; key: string }>('SELECT tag, key FROM image_tags WHERE key = ANY($1::text[]) ORDER BY tag', [...keys]));
   }
 
-  async changesSince(seq: number, limit: number): Promise<StoredScan[]> {
-    return (await this.db.all<ScanRow>('SELECT * FROM scans WHERE seq > $1 ORDER BY seq LIMIT $2', seq, Math.max(0, Math.floor(limit)))).map(scanOf);
+  async changesSince(seq: number, limit: number, maxFindings?: number): Promise<ScanChanges> {
+    // The sizes from the index alone, then only the page's reports.
+    const sizes = await this.db.all<ScanSize>('SELECT seq, finding_count AS findings FROM scans WHERE seq > $1 ORDER BY seq LIMIT $2', seq, Math.max(0, Math.floor(limit)) + 1);
+    const { lastSeq, more } = pageEnd(sizes, limit, maxFindings);
+    const scans = lastSeq === undefined ? [] : (await this.db.all<ScanRow>('SELECT * FROM scans WHERE seq > $1 AND seq <= $2 ORDER BY seq', seq, lastSeq)).map(scanOf);
+    return { scans, more };
   }
 }

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { ImageScan } from '../../findings/model.js';
 import { imageRecord } from '../image-record.js';
 import { scanOf, tagsByKey, type ScanRow } from '../rows.js';
+import { pageEnd, type ScanSize } from '../scan-page.js';
 import { effectiveMillis, planPut, primaryKey, scanKeys, type Head } from '../scan-plan.js';
-import type { ImageRecord, Instant, PutScanResult, ScanStore, StoredScan } from '../store.js';
+import type { ImageRecord, Instant, PutScanResult, ScanChanges, ScanStore, StoredScan } from '../store.js';
 import { optional, type SqliteDatabase } from './database.js';
 
 const HEAD = 'SELECT key, scan_id AS scanId, report_hash AS reportHash, effective_ms AS effectiveMs FROM scan_keys WHERE key = ? AND scanner = ?';
@@ -39,9 +40,9 @@ export class SqliteScans implements ScanStore {
         seq: db.nextSeq(),
       };
       db.run(
-        `INSERT INTO scans (id, scanner, keys, scanned_at, received_at, effective_ms, report_hash, body, seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        stored.id, scanner, JSON.stringify(keys), optional(scan.scannedAt), at, effectiveMs, reportHash, JSON.stringify(scan), stored.seq,
+        `INSERT INTO scans (id, scanner, keys, scanned_at, received_at, effective_ms, report_hash, body, seq, finding_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        stored.id, scanner, JSON.stringify(keys), optional(scan.scannedAt), at, effectiveMs, reportHash, JSON.stringify(scan), stored.seq, scan.findings.length,
       );
       for (const key of plan.keys) {
         db.run(
@@ -88,7 +89,11 @@ export class SqliteScans implements ScanStore {
     return tagsByKey(rows);
   }
 
-  async changesSince(seq: number, limit: number): Promise<StoredScan[]> {
-    return this.db.all<ScanRow>('SELECT * FROM scans WHERE seq > ? ORDER BY seq LIMIT ?', seq, Math.max(0, Math.floor(limit))).map(scanOf);
+  async changesSince(seq: number, limit: number, maxFindings?: number): Promise<ScanChanges> {
+    // The sizes from the index alone, then only the page's reports.
+    const sizes = this.db.all<ScanSize>('SELECT seq, finding_count AS findings FROM scans WHERE seq > ? ORDER BY seq LIMIT ?', seq, Math.max(0, Math.floor(limit)) + 1);
+    const { lastSeq, more } = pageEnd(sizes, limit, maxFindings);
+    const scans = lastSeq === undefined ? [] : this.db.all<ScanRow>('SELECT * FROM scans WHERE seq > ? AND seq <= ? ORDER BY seq', seq, lastSeq).map(scanOf);
+    return { scans, more };
   }
 }
