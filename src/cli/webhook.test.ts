@@ -10,6 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { aDeployment, aRequest, fixtureReview } from '../admission/testing/requests.js';
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { HttpEventSink, type EventSink } from '../sensor/event-sinks.js';
+import { EXIT } from './exit-codes.js';
+import { main, type Io } from './main.js';
 import { HttpSyncSource } from '../sensor/sync.js';
 import { nativeScan, ruleDocument } from '../sensor/testing/control-plane.js';
 import { startControlPlane, type RunningControlPlane } from '../server/control-plane.js';
@@ -19,6 +21,7 @@ import { unusedPort } from '../../test/support/registry.js';
 import { killLeftovers, printedCa, spawnPortcullis } from '../webhook/testing/process.js';
 import { silentLogger, until } from '../webhook/testing/webhook-harness.js';
 import { startWebhook, type RunningWebhookService } from '../webhook/webhook.js';
+import { ensureSelfSigned } from '../tls/serving-tls.js';
 
 const IMAGE = 'registry.example.com/shop/web:1.0';
 const CLUSTER = 'prod-eu';
@@ -226,6 +229,48 @@ describe('portcullis webhook (a process): restarted while the control plane is a
     }
   });
 
+  test('--handoff-url: a replica stopped while the control plane is away hands its events to another, which delivers them once it is back', async () => {
+    const cpDir = tempDir('control-plane');
+    const { cp: first, sensor } = await setUpControlPlane(cpDir);
+    let cp: RunningControlPlane | undefined = first;
+    try {
+      const port = Number(new URL(cp.url).port);
+      // The TLS Secret both replicas mount.
+      const tls = await ensureSelfSigned(tempDir('tls'), []);
+      const tokenFile = join(tempDir('token'), 'token');
+      writeFileSync(tokenFile, `${sensor}\n`);
+      const start = async (extra: readonly string[]) => {
+        const dataDir = tempDir('sensor');
+        const started = spawnPortcullis(['webhook', '--control-plane', cp?.url ?? '', '--token-file', tokenFile, '--cluster', CLUSTER, '--data-dir', dataDir, '--host', '127.0.0.1', '--webhook-port', '0', '--sync-interval', '200ms', '--no-resolve-tags', '--tls-cert', tls.certFile, '--tls-key', tls.keyFile, ...extra]);
+        const url = (await started.waitFor(/Portcullis webhook listening on (https:\/\/\S+) \(cluster prod-eu, failure mode open\)/))[1] ?? '';
+        return { started, url, dataDir, post: async (body: unknown) => admissionResponse(await https(`${url}/validate`, { body: body as object })) };
+      };
+      const receiving = await start([]);
+      const stopping = await start(['--handoff-url', receiving.url]);
+      await until(async () => !(await stopping.post(review())).allowed && !(await receiving.post(review())).allowed, 'the rules to sync');
+      await cp.close();
+      cp = undefined;
+
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await stopping.post(review([IMAGE], `web-${i}`))).auditAnnotations?.['event-id'] ?? '');
+      expect(await stopping.started.stop()).toBe(0);
+      const left = new Database(join(stopping.dataDir, 'outbox.db'), { readonly: true });
+      try {
+        expect(left.prepare('SELECT id FROM outbox').all()).toEqual([]);
+      } finally {
+        left.close();
+      }
+
+      // Only the receiving replica runs now: what arrives, it delivered.
+      cp = await controlPlane(cpDir, port);
+      const store = cp.store;
+      await until(async () => (await Promise.all(ids.map((id) => store.events.get(id)))).every((event) => event?.decision === 'Denied'), 'the handed-over events to arrive', 15_000);
+      expect(await receiving.started.stop()).toBe(0);
+    } finally {
+      await cp?.close();
+    }
+  });
+
   test('a token file rotated while it runs (the Secret updated, the old token revoked): syncs and deliveries go on', async () => {
     const { cp, admin, sensor } = await setUpControlPlane(tempDir('control-plane'));
     try {
@@ -256,6 +301,20 @@ describe('portcullis webhook (a process): restarted while the control plane is a
       expect(await started.stop()).toBe(0);
     } finally {
       await cp.close();
+    }
+  });
+
+  test('--handoff-url must be an https URL, and needs --tls-cert: replicas recognize each other by the certificate they share', async () => {
+    for (const [args, message] of [
+      [['--handoff-url', 'http://portcullis-webhook.portcullis.svc'], 'must be an https:// URL'],
+      [['--handoff-url', 'portcullis-webhook'], 'must be a URL'],
+      [['--handoff-url', 'https://portcullis-webhook.portcullis.svc'], '--handoff-url: needs --tls-cert and --tls-key'],
+    ] as const) {
+      let stderr = '';
+      const io: Io = { stdout: () => undefined, stderr: (text) => (stderr += text), readStdin: () => '' };
+      const code = await main(['webhook', '--control-plane', 'http://127.0.0.1:1', '--cluster', CLUSTER, '--token', 'x', '--data-dir', tempDir('sensor'), ...args], io);
+      expect(code, stderr).toBe(EXIT.badInput);
+      expect(stderr).toContain(message);
     }
   });
 

@@ -26,6 +26,7 @@ interface SensorFlags extends WebhookFlags {
   caFile?: string;
   token?: string;
   tokenFile?: string;
+  handoffUrl?: string;
   cluster: string;
   dataDir: string;
   host: string;
@@ -47,6 +48,7 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       .option('--token <token>', 'a Sensor token (prefer --token-file or PORTCULLIS_TOKEN: arguments show in `ps`)')
       .option('--token-file <file>', 'a file holding the Sensor token (a mounted Secret)')
       .option('--ca-file <file>', "a CA certificate (PEM) to trust for an HTTPS control plane, besides the system's")
+      .option('--handoff-url <url>', "the webhook's Service (https://<service>.<namespace>.svc): on stopping, events the control plane could not take are handed to another replica there (needs --tls-cert: replicas recognize each other by it)", httpsUrl)
       .requiredOption('--cluster <name>', 'this cluster, as registered on the control plane')
       .option('--data-dir <dir>', 'where the snapshot, the outbox and a self-signed certificate live', './data')
       .option('--host <address>', 'address to listen on', '0.0.0.0')
@@ -55,6 +57,9 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       .option('--workers <n>', 'processes answering reviews on the port, each with its own outbox, sharing one snapshot (one per core the replica has)', workerCount, 1),
   ).action(async (flags: SensorFlags) => {
     const token = tokenOf(flags);
+    if (flags.handoffUrl !== undefined && tlsFiles(flags) === undefined) {
+      throw InputError.of({ path: '--handoff-url', message: 'needs --tls-cert and --tls-key: replicas recognize each other by the certificate they share, and a self-signed one is each its own' });
+    }
     // Read before a pool starts: a bad file is one clear error, not workers failing in turn.
     const caPem = flags.caFile === undefined ? undefined : readCaFile(flags.caFile);
     const index = workerIndex();
@@ -89,6 +94,7 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       logger,
       syncIntervalMs: flags.syncInterval,
       processMetrics: true,
+      peers: { token, ...(tokenFile !== undefined && { tokenFile }), ...(flags.handoffUrl !== undefined && { url: flags.handoffUrl }) },
     });
     if (index === undefined) io.stderr(`${[`Portcullis webhook listening on ${webhook.url} (cluster ${flags.cluster}, failure mode ${flags.failureMode})`, ...caBundleLines(webhook.caPem)].join('\n')}\n`);
     else webhook.metrics.exposeWith(poolMetrics(webhook.metrics.registry));
@@ -135,6 +141,17 @@ async function runPool(flags: SensorFlags, io: Io, stopSignal: StopSignal, logge
   logger.info({ signal }, 'shutting down: each worker answers its reviews in flight and delivers its events');
   stopRenewing?.();
   await pool.stop();
+}
+
+function httpsUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL: https://<service>.<namespace>.svc');
+  }
+  if (url.protocol !== 'https:') throw new InvalidArgumentError('must be an https:// URL: the webhook serves HTTPS only');
+  return value.replace(/\/+$/, '');
 }
 
 function workerCount(value: string): number {

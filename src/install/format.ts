@@ -28,7 +28,8 @@ function commentFor(object: KubeObject): string | undefined {
     case 'Deployment':
       return [
         'Snapshot and event outbox live in an emptyDir: they survive container restarts, not the pod.',
-        'Events not yet delivered to the control plane are lost with a deleted or rescheduled pod;',
+        'A pod that stops while the control plane is away hands its undelivered events to another replica',
+        '(--handoff-url); were none ready, they would be lost with the pod.',
         '--persistent-outbox (or --storage-class) keeps them on a PersistentVolumeClaim per replica (a StatefulSet).',
       ].join('\n');
     case 'StatefulSet':

@@ -86,6 +86,7 @@ describe('portcullis install', () => {
       '--deadline', '4s',
       '--data-dir', '/var/lib/portcullis',
       '--workers', '1',
+      '--handoff-url', 'https://portcullis-webhook.portcullis.svc',
       '--exclude-namespace', 'portcullis',
     ]);
     expect(one(all, 'PodDisruptionBudget').spec).toMatchObject({ minAvailable: 1 });
@@ -149,6 +150,20 @@ describe('portcullis install', () => {
       { name: 'not-portcullis-itself', expression: "request.userInfo.username != 'system:serviceaccount:gate:portcullis'" },
     ]);
     expect(one(all, 'ServiceAccount').metadata.name).toBe('portcullis');
+  });
+
+  test('a stopping replica hands its events over through the Service, in whatever namespace it is', async () => {
+    for (const storage of [[], ['--persistent-outbox']]) {
+      const all = await objects('--namespace', 'gate', ...storage);
+      const service = one(all, 'Service');
+      const workload = all.find((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
+      const args = workload === undefined ? [] : podSpecOf(workload).containers[0].args;
+      const url = new URL(args[args.indexOf('--handoff-url') + 1] ?? '');
+      expect(url.protocol).toBe('https:');
+      expect(url.hostname).toBe(`${service.metadata.name}.${service.metadata.namespace}.svc`);
+      expect((service.spec as { ports: { port: number }[] }).ports[0]?.port).toBe(443);
+      expect(url.port).toBe('');
+    }
   });
 
   test('the rules cover every pod-bearing kind, created or updated, in its API group', async () => {

@@ -77,6 +77,9 @@ export function webhookArgs(options: InstallOptions): string[] {
     '--deadline', `${deadlineSeconds(options.timeoutSeconds)}s`,
     '--data-dir', WEBHOOK.dataDir,
     '--workers', String(options.workers),
+    // A replica that stops while the control plane is away hands its undelivered events to another
+    // through the Service (the replicas share the TLS Secret, and recognize each other by it).
+    '--handoff-url', handoffUrl(options),
     // The same namespaces the configuration never sends (those always excluded the webhook
     // excludes itself): should a configuration written by hand send them anyway, they are still
     // allowed untouched.
@@ -86,6 +89,11 @@ export function webhookArgs(options: InstallOptions): string[] {
     ...(options.controlPlaneCa !== undefined ? ['--ca-file', `${WEBHOOK.controlPlaneCaDir}/ca.crt`] : []),
     ...(options.registryCredentialsSecret !== undefined ? ['--registry-credentials', `${WEBHOOK.registryCredentialsDir}/config.json`] : []),
   ];
+}
+
+/** The webhook Service, where a stopping replica finds another. */
+export function handoffUrl(options: InstallOptions): string {
+  return `https://${WEBHOOK.name}.${options.namespace}.svc`;
 }
 
 const SELECTOR = { 'app.kubernetes.io/name': 'portcullis', 'app.kubernetes.io/component': 'webhook' } as const;

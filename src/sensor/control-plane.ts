@@ -58,7 +58,7 @@ export async function requestControlPlane(connection: ControlPlaneConnection, me
   const where = `${method} ${url.pathname}`;
   const timeout = AbortSignal.timeout(connection.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const token = connection.tokenFile === undefined ? connection.token : currentToken(connection.tokenFile, connection.token);
+  const token = connectionToken(connection);
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -80,6 +80,11 @@ export async function requestControlPlane(connection: ControlPlaneConnection, me
   } catch {
     throw new ControlPlaneError(`${where} at ${url.origin}: the answer is not JSON (is the URL the control plane's?)`, response.status);
   }
+}
+
+/** The token to send now: `token`, or the token file's as it is now (see currentToken). */
+export function connectionToken(connection: Pick<ControlPlaneConnection, 'token' | 'tokenFile'>): string {
+  return connection.tokenFile === undefined ? connection.token : currentToken(connection.tokenFile, connection.token);
 }
 
 /** The last token read from each file, and the file's modification time then. */

@@ -166,6 +166,24 @@ export class Outbox {
     return this.send();
   }
 
+  /**
+   * Hands every pending event to `sink` instead (another replica, see peer-handoff.ts), deleting
+   * what it took, batch by batch, after a delivery in flight: for a webhook that stops for good
+   * while the control plane is away. Answers how many it took; rejects at the first batch not
+   * taken, and what was not taken stays pending.
+   */
+  handOff(sink: EventSink): Promise<number> {
+    // No more deliveries to the control plane: one in flight is given up (its events stay
+    // pending, and go to the peer), and none is retried after.
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.abort.abort();
+    this.sender.abortDelivery();
+    this.abort = new AbortController();
+    return this.serial.run(() => this.drain(sink));
+  }
+
   /** Stops the sender (a delivery in flight is aborted: it stays pending) and closes the file. Does not flush. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -213,10 +231,13 @@ export class Outbox {
     });
   }
 
-  private async drain(): Promise<void> {
+  private async drain(sink = this.options.sink): Promise<number> {
+    let delivered = 0;
     for (;;) {
-      if (this.closed) return;
-      if ((await this.deliver({ limit: this.batchSize })) === 0) return;
+      if (this.closed) return delivered;
+      const batch = await this.deliver({ limit: this.batchSize }, sink);
+      if (batch === 0) return delivered;
+      delivered += batch;
     }
   }
 
@@ -225,8 +246,8 @@ export class Outbox {
    * halves, down to the one event at fault, which is set aside: one bad event must not hold back
    * every event after it.
    */
-  private async deliver(range: BatchRange): Promise<number> {
-    const { seqs, ids, error } = await this.attempt(range);
+  private async deliver(range: BatchRange, sink: EventSink): Promise<number> {
+    const { seqs, ids, error } = await this.attempt(range, sink);
     if (error === undefined) return seqs.length;
     if (!(error instanceof RejectedEventsError)) throw error;
     const [seq] = seqs;
@@ -237,16 +258,18 @@ export class Outbox {
       return 1;
     }
     const half = Math.ceil(seqs.length / 2);
-    await this.deliver({ from: seq ?? 0, to: seqs[half - 1] ?? 0 });
-    await this.deliver({ from: seqs[half] ?? 0, to: seqs.at(-1) ?? 0 });
+    await this.deliver({ from: seq ?? 0, to: seqs[half - 1] ?? 0 }, sink);
+    await this.deliver({ from: seqs[half] ?? 0, to: seqs.at(-1) ?? 0 }, sink);
     return seqs.length;
   }
 
-  /** Delivers the range once: from the sender thread when the sink is portable, else here. Deletes what was delivered. */
-  private async attempt(range: BatchRange): Promise<Omit<Delivery, 'error'> & { error?: Error }> {
-    const { sink } = this.options;
+  /**
+   * Delivers the range once: from the sender thread when the sink is the outbox's own and
+   * portable (the thread made its own from the description), else here. Deletes what was delivered.
+   */
+  private async attempt(range: BatchRange, sink: EventSink): Promise<Omit<Delivery, 'error'> & { error?: Error }> {
     let delivery: Delivery;
-    if (sink.portable) delivery = await this.sender.deliver(range);
+    if (sink === this.options.sink && sink.portable) delivery = await this.sender.deliver(range);
     else {
       const { seqs, ids, bodies } = await this.sender.read(range);
       delivery = { seqs, ids };

@@ -1,10 +1,12 @@
 // The webhook's HTTPS server: POST /validate and /mutate (AdmissionReview v1), /healthz, /readyz
-// and /metrics. Plain node:https rather than a framework: this is the hot path in front of every
-// deployment, and it has five routes. TLS material is swapped in place when it changes.
+// and /metrics, and in sensor mode POST /outbox/handoff (events another replica hands over).
+// Plain node:https rather than a framework: this is the hot path in front of every deployment,
+// and it has six routes. TLS material is swapped in place when it changes.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { HANDOFF_BODY_LIMIT, HANDOFF_PATH, type HandoffReceiver } from '../sensor/peer-handoff.js';
 import type { PolicySnapshot } from '../sensor/policy-snapshot.js';
 import type { AdmissionHandler, Endpoint } from './admission-handler.js';
 import type { WebhookMetrics } from './metrics.js';
@@ -21,6 +23,8 @@ export interface WebhookServerOptions {
   readonly logger: Logger;
   readonly host: string;
   readonly port: number;
+  /** Takes events other replicas hand over (sensor mode); absent: that route is not served. */
+  readonly handoff?: HandoffReceiver;
 }
 
 export interface RunningWebhook {
@@ -42,6 +46,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     if (endpoint !== undefined) {
       if (request.method !== 'POST') return send(response, 405, { error: { code: 'method_not_allowed', message: `${path} takes POST` } });
       return void review(request, response, endpoint);
+    }
+    if (path === HANDOFF_PATH && options.handoff !== undefined) {
+      if (request.method !== 'POST') return send(response, 405, { error: { code: 'method_not_allowed', message: `${path} takes POST` } });
+      return void handoff(request, response, options.handoff);
     }
     if (request.method !== 'GET' && GET_PATHS.has(path)) return send(response, 405, { error: { code: 'method_not_allowed', message: `${path} takes GET` } });
     if (request.method !== 'GET') return notFound(response, request.method, path);
@@ -73,7 +81,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     if (!/^application\/json\b/i.test(type)) return send(response, 415, { error: { code: 'unsupported_media_type', message: `Content-Type '${type}': send the AdmissionReview as application/json` } });
     let text: string;
     try {
-      text = await readBody(request, REVIEW_BODY_LIMIT);
+      text = await readBody(request, REVIEW_BODY_LIMIT, 'review');
     } catch (error) {
       return send(response, 413, { error: { code: 'payload_too_large', message: (error as Error).message } });
     }
@@ -89,6 +97,23 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     } catch (error) {
       logger.error({ err: error }, 'review failed');
       send(response, 500, { error: { code: 'internal', message: 'The webhook failed; see its log.' } });
+    }
+  }
+
+  async function handoff(request: IncomingMessage, response: ServerResponse, receiver: HandoffReceiver): Promise<void> {
+    let text: string;
+    try {
+      text = await readBody(request, HANDOFF_BODY_LIMIT, 'batch of events');
+    } catch (error) {
+      return send(response, 413, { error: { code: 'payload_too_large', message: (error as Error).message } });
+    }
+    try {
+      const answer = await receiver.receive(request.headers.authorization, text);
+      if (answer.status === 200) logger.info({ received: (answer.body as { received: number }).received }, 'events handed over by another replica: kept in this outbox');
+      send(response, answer.status, answer.body);
+    } catch (error) {
+      logger.error({ err: error }, 'events handed over could not be kept');
+      send(response, 500, { error: { code: 'internal', message: 'The events could not be kept; see the log.' } });
     }
   }
 
@@ -125,12 +150,12 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
-function readBody(request: IncomingMessage, limit: number): Promise<string> {
+function readBody(request: IncomingMessage, limit: number, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > limit) {
       request.resume();
-      return reject(new Error(`The review is larger than the limit of ${limit} bytes.`));
+      return reject(new Error(`The ${what} is larger than the limit of ${limit} bytes.`));
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -141,7 +166,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<string> {
         // Read on and drop the rest (as for a declared length): destroying the socket would
         // reset the connection before the client could read the 413.
         chunks.length = 0;
-        reject(new Error(`The review is larger than the limit of ${limit} bytes.`));
+        reject(new Error(`The ${what} is larger than the limit of ${limit} bytes.`));
         return;
       }
       chunks.push(chunk);

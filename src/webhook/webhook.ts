@@ -2,6 +2,7 @@
 // plane, kept on disk), its outbox of events, the digest resolver, TLS, the handler and the
 // HTTPS server. `portcullis webhook` (sensor mode) and `portcullis serve` (all-in-one) start it
 // with different sources and sinks; the admission path is the same.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -10,13 +11,16 @@ import type { RegistryCredentials } from '../registry/hosts.js';
 import { OciClient, type ManifestLookup } from '../registry/oci-client.js';
 import { DigestResolver } from '../registry/resolver.js';
 import { LocalSnapshot, SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
+import { connectionToken } from '../sensor/control-plane.js';
 import type { EventSink } from '../sensor/event-sinks.js';
 import { OUTBOX_FILE, Outbox } from '../sensor/outbox.js';
+import { handoffReceiver, PeerEventSink } from '../sensor/peer-handoff.js';
 import { DEFAULT_SYNC_INTERVAL_MS, Syncer, type SyncSource } from '../sensor/sync.js';
 import { AdmissionHandler } from './admission-handler.js';
 import { WebhookMetrics } from './metrics.js';
 import { startWebhookServer } from './server.js';
 import { followSnapshot, type SnapshotSharing } from './shared-snapshot.js';
+import { fetchPinnedTo } from '../tls/pinned-peer.js';
 import { ensureSelfSigned, keepSelfSignedRenewed, readTls, watchTls, type TlsFiles } from '../tls/serving-tls.js';
 
 export interface RegistryOptions {
@@ -56,6 +60,22 @@ export interface WebhookOptions {
   readonly syncIntervalMs?: number;
   /** Collect process metrics in the webhook's registry (sensor mode: the process is the webhook's). */
   readonly processMetrics?: boolean;
+  /** Sensor mode: the replicas of a webhook hand each other the events they could not deliver (see peer-handoff.ts). */
+  readonly peers?: PeerOptions;
+}
+
+export interface PeerOptions {
+  /** The Sensor token, which another replica hands events over with (read again from tokenFile when it changes). */
+  readonly token: string;
+  readonly tokenFile?: string;
+  /**
+   * Where this replica hands over the events it could not deliver when it stops: the webhook
+   * Service (`--handoff-url`). Needs the operator's certificate (`tls`), which the replicas share
+   * and recognize each other by.
+   */
+  readonly url?: string;
+  /** How long a stopping replica tries to hand its events over; default 10 s. */
+  readonly handoffMs?: number;
 }
 
 export interface RunningWebhookService {
@@ -71,11 +91,15 @@ export interface RunningWebhookService {
   close(): Promise<void>;
 }
 
-/** How long close() waits for the outbox to deliver before leaving the rest for the next start. */
+/** How long close() waits for the outbox to deliver before leaving the rest for the next start (or handing it over). */
 const CLOSE_FLUSH_MS = 5_000;
+/** How long close() then tries to hand the rest to another replica; with the flush, well inside a pod's 30 s grace period. */
+const DEFAULT_HANDOFF_MS = 10_000;
 
 export async function startWebhook(options: WebhookOptions): Promise<RunningWebhookService> {
-  const { logger } = options;
+  const { logger, peers } = options;
+  // Replicas recognize each other by the certificate they share; a self-signed one is each its own.
+  if (peers?.url !== undefined && options.tls === undefined) throw new Error('Handing events to another replica needs the certificate the replicas share (tls)');
   const log = logger.child({ component: 'webhook' });
   const metrics = new WebhookMetrics(options.processMetrics ?? false);
   const { sharing } = options;
@@ -129,7 +153,13 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
       deadlineMs: options.deadlineMs,
       ...(options.excludedNamespaces && { excludedNamespaces: options.excludedNamespaces }),
     });
-    const server = await startWebhookServer({ handler, snapshot, metrics, tls: readTls(files), logger: log, host: options.host, port: options.port });
+    const handoff = peers && handoffReceiver({ token: () => connectionToken(peers), record: (event) => outbox.record(event) });
+    const server = await startWebhookServer({ handler, snapshot, metrics, tls: readTls(files), logger: log, host: options.host, port: options.port, ...(handoff && { handoff }) });
+    const certFile = files.certFile;
+    const peerSink =
+      peers?.url === undefined
+        ? undefined
+        : new PeerEventSink({ url: peers.url, token: peers.token, ...(peers.tokenFile !== undefined && { tokenFile: peers.tokenFile }), timeoutMs: 5_000, fetch: fetchPinnedTo(() => readFileSync(certFile, 'utf8')) });
     closers.push(() => server.close());
     let stopWatching: (() => void) | undefined;
     if (!options.tls) {
@@ -184,7 +214,8 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
           () => false,
         );
         const delivered = await Promise.race([flushed, delay(CLOSE_FLUSH_MS, false, { ref: false })]);
-        if (!delivered) log.warn({ pending: outbox.pending() }, 'events left in the outbox for the next start');
+        if (!delivered && peerSink !== undefined && outbox.pending() > 0) await handOver(outbox, peerSink, peers?.url ?? '', peers?.handoffMs ?? DEFAULT_HANDOFF_MS, log);
+        else if (!delivered) log.warn({ pending: outbox.pending() }, 'events left in the outbox for the next start');
         await outbox.close();
         snapshot.close();
       },
@@ -195,3 +226,26 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     throw error;
   }
 }
+
+/**
+ * Hands what the outbox holds to another replica through the Service, trying again for a while:
+ * the Service may pick a replica that is stopping too (a rolling update), and the next attempt
+ * may find another. What is not handed over stays for the next start, as without a peer.
+ */
+async function handOver(outbox: Outbox, sink: EventSink, url: string, budgetMs: number, log: Logger): Promise<void> {
+  const until = Date.now() + budgetMs;
+  let handed = 0;
+  let lastError: unknown;
+  while (outbox.pending() > 0 && Date.now() < until) {
+    try {
+      handed += await Promise.race([outbox.handOff(sink), delay(until - Date.now(), 0, { ref: false })]);
+    } catch (error) {
+      lastError = error;
+      await delay(250, undefined, { ref: false });
+    }
+  }
+  const pending = outbox.pending();
+  if (handed > 0) log.info({ handed, url }, 'events the control plane could not take were handed to another replica');
+  if (pending > 0) log.warn({ pending, url, err: lastError }, 'events left in the outbox for the next start: no other replica took them');
+}
+

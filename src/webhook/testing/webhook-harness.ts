@@ -13,7 +13,7 @@ import type { Finding, ImageScan } from '../../findings/model.js';
 import type { Severity } from '../../findings/severity.js';
 import type { Rule } from '../../policy/rule.js';
 import { validateRule } from '../../policy/rule-document.js';
-import { StoreEventSink } from '../../sensor/event-sinks.js';
+import { StoreEventSink, type EventSink } from '../../sensor/event-sinks.js';
 import { StoreSyncSource, type SyncSource } from '../../sensor/sync.js';
 import type { Store } from '../../store/store.js';
 import { startWebhook, type RunningWebhookService, type WebhookOptions } from '../webhook.js';
@@ -39,13 +39,15 @@ export interface TestWebhook {
 
 export type TestWebhookOptions = Partial<Omit<WebhookOptions, 'source' | 'sink'>> & {
   readonly source?: SyncSource;
+  /** Default: the store itself. */
+  readonly sink?: EventSink;
   /** Wait for the first sync before answering (default true). */
   readonly synced?: boolean;
 };
 
 /** A webhook on the store, in a new data directory (removed on close unless it was given). */
 export async function startTestWebhook(store: Store, options: TestWebhookOptions = {}): Promise<TestWebhook> {
-  const { synced = true, source, ...rest } = options;
+  const { synced = true, source, sink, ...rest } = options;
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'portcullis-webhook-'));
   const service = await startWebhook({
@@ -53,7 +55,7 @@ export async function startTestWebhook(store: Store, options: TestWebhookOptions
     host: '127.0.0.1',
     port: 0,
     source: source ?? new StoreSyncSource(store),
-    sink: new StoreEventSink(store),
+    sink: sink ?? new StoreEventSink(store),
     failureMode: 'closed',
     deadlineMs: 2_000,
     registry: { resolve: false },

@@ -143,6 +143,8 @@ spec:
         - /var/lib/portcullis
         - --workers
         - {{ .Values.workers | quote }}
+        - --handoff-url
+        - {{ printf "https://%s.%s.svc" (include "portcullis.webhookName" .) .Release.Namespace | quote }}
         {{- range without (uniq (concat (list .Release.Namespace) .Values.excludeNamespaces)) "kube-system" }}
         - --exclude-namespace
         - {{ . | quote }}

@@ -1,0 +1,105 @@
+// Events handed from one replica of the webhook to another. A replica's outbox lives in an
+// emptyDir unless the install asks for persistent storage: a pod deleted for good (a rolling
+// update, a node drained, a scale-down) while the control plane is away would take its
+// undelivered events with it. So a replica that stops with events it could not deliver hands
+// them to another through the webhook Service (`--handoff-url`), whose outbox keeps them until
+// the control plane is back. The receiver checks the Sensor token; the sender checks that the
+// receiver presents this webhook's own certificate (tls/pinned-peer.ts), so the token only ever
+// goes to a replica.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
+import { EventBatchSchema } from '../api/event-schemas.js';
+import type { AdmissionEvent } from '../events/admission-event.js';
+import { ControlPlaneError, requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
+import { RejectedEventsError, type EventSink } from './event-sinks.js';
+
+/** Where a replica takes events handed to it, on the webhook's HTTPS port. */
+export const HANDOFF_PATH = '/outbox/handoff';
+
+/** Largest handoff body: a batch of the outbox with every event's matched findings. */
+export const HANDOFF_BODY_LIMIT = 64 * 1024 * 1024;
+
+/** An answer of the receiving side, for the webhook's server to send. */
+export interface HandoffAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** The receiving side: what server.ts calls for POST /outbox/handoff. */
+export interface HandoffReceiver {
+  receive(authorization: string | undefined, text: string): Promise<HandoffAnswer>;
+}
+
+export interface HandoffReceiverOptions {
+  /** This webhook's Sensor token as it is now (a rotated token file is read again). */
+  readonly token: () => string;
+  /** Resolves once the event is durably in this replica's outbox. */
+  record(event: AdmissionEvent): Promise<void>;
+}
+
+/**
+ * Takes a batch as the control plane's POST /api/v1/events does (`{events: [...]}`, checked by
+ * the same schema) into this replica's outbox, and answers `{received}` once all of it is on
+ * disk. Events keep their ids, so the control plane stores each once, however it arrives.
+ */
+export function handoffReceiver(options: HandoffReceiverOptions): HandoffReceiver {
+  return {
+    async receive(authorization, text) {
+      if (!sameSecret(authorization ?? '', `Bearer ${options.token()}`)) {
+        return error(401, 'unauthorized', "Hand events over with this webhook's Sensor token: Authorization: Bearer <token>.");
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (failure) {
+        return error(400, 'invalid_request', `The body is not valid JSON: ${(failure as Error).message}`);
+      }
+      const parsed = EventBatchSchema.safeParse(json);
+      if (!parsed.success) return error(400, 'invalid_request', `The body is not a batch of events: ${issuesOf(parsed.error)}`);
+      const events = parsed.data.events as unknown as AdmissionEvent[];
+      await Promise.all(events.map((event) => options.record(event)));
+      return { status: 200, body: { received: events.length } };
+    },
+  };
+}
+
+/** The sending side: another replica's outbox, reached through the webhook Service. */
+export class PeerEventSink implements EventSink {
+  constructor(private readonly connection: ControlPlaneConnection) {}
+
+  deliver(events: readonly AdmissionEvent[], signal?: AbortSignal): Promise<void> {
+    return this.deliverJson(
+      events.map((event) => JSON.stringify(event)),
+      signal,
+    );
+  }
+
+  async deliverJson(events: readonly string[], signal?: AbortSignal): Promise<void> {
+    let answer: unknown;
+    try {
+      answer = await requestControlPlane(this.connection, 'POST', HANDOFF_PATH, { rawBody: Buffer.from(`{"events":[${events.join(',')}]}`), ...(signal && { signal }) });
+    } catch (failure) {
+      if (failure instanceof ControlPlaneError && failure.permanent) throw new RejectedEventsError(failure.message);
+      throw failure;
+    }
+    const received = (answer as { received?: unknown } | null)?.received;
+    if (received !== events.length) throw new Error(`POST ${HANDOFF_PATH} answered received: ${String(received)} for ${events.length} events`);
+  }
+}
+
+/** Compared by their hashes, in constant time: neither the token nor its length shows in the timing. */
+function sameSecret(given: string, expected: string): boolean {
+  const hash = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(hash(given), hash(expected));
+}
+
+function error(status: number, code: string, message: string): HandoffAnswer {
+  return { status, body: { error: { code, message } } };
+}
+
+function issuesOf(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('') || '(body)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,173 @@
+// Replicas handing each other the events they could not deliver (--handoff-url): real webhooks
+// over HTTPS, on one store for their rules and findings, whose events go to a control plane that
+// is away; the replicas share one certificate, as the installed Deployment's do.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { aDeployment, aRequest } from '../admission/testing/requests.js';
+import type { AdmissionEvent } from '../events/admission-event.js';
+import type { EventSink } from '../sensor/event-sinks.js';
+import { Outbox } from '../sensor/outbox.js';
+import { HANDOFF_PATH } from '../sensor/peer-handoff.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { anEvent } from '../store/testing/builders.js';
+import { ensureSelfSigned, type TlsFiles } from '../tls/serving-tls.js';
+import { reviewOf } from './testing/https.js';
+import { fakeDigest, findingsOf, putScan, ruleOf, scanOf, startTestWebhook, type TestWebhook } from './testing/webhook-harness.js';
+import type { PeerOptions } from './webhook.js';
+
+const IMAGE = 'registry.example.com/shop/web:1.0';
+const TOKEN = 'sensor-token-of-this-cluster';
+
+let store: Store;
+let dir: string;
+/** The certificate the replicas share (one TLS Secret). */
+let shared: TlsFiles;
+/** Another webhook's certificate. */
+let foreign: TlsFiles;
+
+beforeAll(async () => {
+  store = await openStore('sqlite::memory:');
+  await store.migrate();
+  await store.rules.create(ruleOf('audit-high', { action: 'Audit', conditions: { severities: ['High'] } }), 'test', new Date().toISOString());
+  await putScan(store, scanOf([fakeDigest('a')], findingsOf('High', 2), [IMAGE]));
+  dir = mkdtempSync(join(tmpdir(), 'portcullis-handoff-'));
+  shared = await ensureSelfSigned(join(dir, 'shared'), []);
+  foreign = await ensureSelfSigned(join(dir, 'foreign'), []);
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The control plane's events endpoint, away until told otherwise; counts what it stores. */
+class ControlPlaneEvents implements EventSink {
+  away = true;
+  readonly stored = new Map<string, number>();
+
+  async deliver(events: readonly AdmissionEvent[]): Promise<void> {
+    if (this.away) throw new Error('POST /api/v1/events: ECONNREFUSED');
+    for (const event of events) this.stored.set(event.id, (this.stored.get(event.id) ?? 0) + 1);
+  }
+}
+
+function replica(sink: EventSink, peers: PeerOptions | undefined, tls: TlsFiles = shared): Promise<TestWebhook> {
+  return startTestWebhook(store, { sink, tls, ...(peers && { peers }) });
+}
+
+/** Audited reviews posted to `webhook`; answers their event ids. */
+async function admit(webhook: TestWebhook, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const answer = await webhook.review(reviewOf(aRequest(aDeployment([IMAGE], { name: `web-${i}` }), { uid: `uid-${i}-${Math.random()}` })));
+    expect(answer.allowed).toBe(true);
+    ids.push(answer.auditAnnotations?.['event-id'] ?? '');
+  }
+  expect(new Set(ids).size).toBe(count);
+  return ids;
+}
+
+describe('a replica stopping while the control plane is away', () => {
+  test('hands its events to another replica through the Service, which delivers each once the control plane is back', async () => {
+    const cp = new ControlPlaneEvents();
+    const receiving = await replica(cp, { token: TOKEN });
+    const stopping = await replica(cp, { token: TOKEN, url: receiving.url });
+    try {
+      const ids = await admit(stopping, 25);
+      expect(stopping.service.outbox.pending()).toBe(25);
+      await stopping.close();
+      expect(receiving.service.outbox.pending()).toBe(25);
+      // The stopping replica's outbox is empty: nothing would go twice from there on its next start.
+      const left = Outbox.open(join(stopping.dataDir, 'outbox.db'), { sink: cp });
+      expect(left.pending()).toBe(0);
+      await left.close();
+
+      cp.away = false;
+      await receiving.service.outbox.flush();
+      expect([...cp.stored.keys()].sort()).toEqual([...ids].sort());
+      expect([...cp.stored.values()].every((times) => times === 1)).toBe(true);
+    } finally {
+      await receiving.close();
+    }
+  });
+
+  test('hands nothing to a server with another certificate: the events stay in its outbox for its next start', async () => {
+    const cp = new ControlPlaneEvents();
+    const impostor = await replica(cp, { token: TOKEN }, foreign);
+    const stopping = await startTestWebhook(store, { sink: cp, tls: shared, peers: { token: TOKEN, url: impostor.url, handoffMs: 1_000 }, dataDir: mkdtempSync(join(dir, 'stopping-')) });
+    try {
+      await admit(stopping, 3);
+      await stopping.close();
+      expect(impostor.service.outbox.pending()).toBe(0);
+      const left = Outbox.open(join(stopping.dataDir, 'outbox.db'), { sink: cp });
+      expect(left.pending()).toBe(3);
+      await left.close();
+    } finally {
+      await impostor.close();
+    }
+  });
+
+  test('with no other replica answering, keeps its events for its next start', async () => {
+    const cp = new ControlPlaneEvents();
+    const gone = await replica(cp, { token: TOKEN });
+    const url = gone.url;
+    await gone.close();
+    const stopping = await startTestWebhook(store, { sink: cp, tls: shared, peers: { token: TOKEN, url, handoffMs: 1_000 }, dataDir: mkdtempSync(join(dir, 'alone-')) });
+    await admit(stopping, 2);
+    await stopping.close();
+    const left = Outbox.open(join(stopping.dataDir, 'outbox.db'), { sink: cp });
+    expect(left.pending()).toBe(2);
+    await left.close();
+  });
+});
+
+describe(`POST ${HANDOFF_PATH}`, () => {
+  let receiving: TestWebhook;
+  let allInOne: TestWebhook;
+  beforeAll(async () => {
+    receiving = await replica(new ControlPlaneEvents(), { token: TOKEN });
+    allInOne = await startTestWebhook(store);
+  });
+  afterAll(async () => {
+    await receiving.close();
+    await allInOne.close();
+  });
+
+  const batch = { events: [anEvent({ time: '2026-03-01T12:00:00.000Z', seed: 1 })] };
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  test('takes a batch with the Sensor token into the outbox, and answers how many it took', async () => {
+    const answer = await receiving.post(batch, { path: HANDOFF_PATH, headers: bearer(TOKEN) });
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json()).toEqual({ received: 1 });
+    expect(receiving.service.outbox.pending()).toBe(1);
+  });
+
+  test('without the token, or with another: 401, and nothing kept', async () => {
+    const before = receiving.service.outbox.pending();
+    for (const headers of [{}, bearer('another-token'), { authorization: TOKEN }]) {
+      const answer = await receiving.post(batch, { path: HANDOFF_PATH, headers });
+      expect(answer.status).toBe(401);
+      expect(answer.json<{ error: { code: string } }>().error.code).toBe('unauthorized');
+    }
+    expect(receiving.service.outbox.pending()).toBe(before);
+  });
+
+  test('not JSON, or not a batch of events: 400 naming what is wrong, and nothing kept', async () => {
+    const before = receiving.service.outbox.pending();
+    const notJson = await receiving.post('{"events": [', { path: HANDOFF_PATH, headers: { ...bearer(TOKEN), 'content-type': 'application/json' } });
+    expect(notJson.status).toBe(400);
+    expect(notJson.text).toContain('not valid JSON');
+    const wrong = await receiving.post({ events: [{ ...batch.events[0], decision: 'Maybe' }] }, { path: HANDOFF_PATH, headers: bearer(TOKEN) });
+    expect(wrong.status).toBe(400);
+    expect(wrong.text).toContain('events[0].decision');
+    expect(receiving.service.outbox.pending()).toBe(before);
+  });
+
+  test('only POST; and the all-in-one webhook, which has no peers, does not serve it', async () => {
+    expect((await receiving.get(HANDOFF_PATH)).status).toBe(405);
+    expect((await allInOne.post(batch, { path: HANDOFF_PATH, headers: bearer(TOKEN) })).status).toBe(404);
+  });
+});
