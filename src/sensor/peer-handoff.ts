@@ -7,8 +7,8 @@
 // receiver presents this webhook's own certificate (tls/pinned-peer.ts), so the token only ever
 // goes to a replica.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { z } from 'zod';
-import { EventBatchSchema } from '../api/event-schemas.js';
+import { z } from 'zod';
+import { EVENT_BATCH_MAX } from '../api/event-schemas.js';
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { ControlPlaneError, requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
 import { RejectedEventsError, type EventSink } from './event-sinks.js';
@@ -38,9 +38,21 @@ export interface HandoffReceiverOptions {
 }
 
 /**
- * Takes a batch as the control plane's POST /api/v1/events does (`{events: [...]}`, checked by
- * the same schema) into this replica's outbox, and answers `{received}` once all of it is on
- * disk. Events keep their ids, so the control plane stores each once, however it arrives.
+ * A batch as the control plane's POST /api/v1/events takes it, checked only for what the outbox
+ * needs: each event is passed on as it came, and the control plane checks it in full. A replica
+ * of another version (a rolling update) may know fewer fields than the control plane does; were
+ * it to refuse them, the events would be set aside in an outbox about to go.
+ */
+const HandedOverSchema = z.object({
+  events: z
+    .array(z.looseObject({ id: z.string().min(1) }))
+    .min(1)
+    .max(EVENT_BATCH_MAX),
+});
+
+/**
+ * Takes a batch (`{events: [...]}`) into this replica's outbox, and answers `{received}` once all
+ * of it is on disk. Events keep their ids, so the control plane stores each once, however it arrives.
  */
 export function handoffReceiver(options: HandoffReceiverOptions): HandoffReceiver {
   return {
@@ -54,7 +66,7 @@ export function handoffReceiver(options: HandoffReceiverOptions): HandoffReceive
       } catch (failure) {
         return error(400, 'invalid_request', `The body is not valid JSON: ${(failure as Error).message}`);
       }
-      const parsed = EventBatchSchema.safeParse(json);
+      const parsed = HandedOverSchema.safeParse(json);
       if (!parsed.success) return error(400, 'invalid_request', `The body is not a batch of events: ${issuesOf(parsed.error)}`);
       const events = parsed.data.events as unknown as AdmissionEvent[];
       await Promise.all(events.map((event) => options.record(event)));

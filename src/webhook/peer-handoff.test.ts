@@ -1,6 +1,7 @@
 // Replicas handing each other the events they could not deliver (--handoff-url): real webhooks
 // over HTTPS, on one store for their rules and findings, whose events go to a control plane that
 // is away; the replicas share one certificate, as the installed Deployment's do.
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,11 +139,20 @@ describe(`POST ${HANDOFF_PATH}`, () => {
   const batch = { events: [anEvent({ time: '2026-03-01T12:00:00.000Z', seed: 1 })] };
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-  test('takes a batch with the Sensor token into the outbox, and answers how many it took', async () => {
-    const answer = await receiving.post(batch, { path: HANDOFF_PATH, headers: bearer(TOKEN) });
+  test('takes a batch with the Sensor token into the outbox as it came, and answers how many it took', async () => {
+    // A field this version does not know (the sender is newer: a rolling update) is passed on for the control plane to judge.
+    const newer = { ...anEvent({ time: '2026-03-01T12:00:01.000Z', seed: 2 }), fieldOfANewerVersion: 'kept' };
+    const answer = await receiving.post({ events: [...batch.events, newer] }, { path: HANDOFF_PATH, headers: bearer(TOKEN) });
     expect(answer.status, answer.text).toBe(200);
-    expect(answer.json()).toEqual({ received: 1 });
-    expect(receiving.service.outbox.pending()).toBe(1);
+    expect(answer.json()).toEqual({ received: 2 });
+    expect(receiving.service.outbox.pending()).toBe(2);
+    const outbox = new Database(join(receiving.dataDir, 'outbox.db'), { readonly: true });
+    try {
+      const bodies = outbox.prepare('SELECT body FROM outbox ORDER BY seq').all() as { body: string }[];
+      expect(bodies.map(({ body }) => JSON.parse(body) as unknown)).toEqual([batch.events[0], newer]);
+    } finally {
+      outbox.close();
+    }
   });
 
   test('without the token, or with another: 401, and nothing kept', async () => {
@@ -160,9 +170,16 @@ describe(`POST ${HANDOFF_PATH}`, () => {
     const notJson = await receiving.post('{"events": [', { path: HANDOFF_PATH, headers: { ...bearer(TOKEN), 'content-type': 'application/json' } });
     expect(notJson.status).toBe(400);
     expect(notJson.text).toContain('not valid JSON');
-    const wrong = await receiving.post({ events: [{ ...batch.events[0], decision: 'Maybe' }] }, { path: HANDOFF_PATH, headers: bearer(TOKEN) });
-    expect(wrong.status).toBe(400);
-    expect(wrong.text).toContain('events[0].decision');
+    const { id: _, ...withoutId } = batch.events[0] ?? {};
+    for (const [body, where] of [
+      [{ events: [batch.events[0], withoutId] }, 'events[1].id'],
+      [{ events: [] }, 'events'],
+      [[batch.events[0]], '(body)'],
+    ] as const) {
+      const wrong = await receiving.post(body, { path: HANDOFF_PATH, headers: bearer(TOKEN) });
+      expect(wrong.status, JSON.stringify(body)).toBe(400);
+      expect(wrong.text).toContain(where);
+    }
     expect(receiving.service.outbox.pending()).toBe(before);
   });
 
