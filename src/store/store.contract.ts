@@ -526,6 +526,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await expect(store.events.prune('soon')).rejects.toBeInstanceOf(InputError);
       });
 
+      test('prune takes every event before the instant, however many share a millisecond, and their side rows; none after', async () => {
+        await store.events.prune('9999-12-31T00:00:00.000Z');
+        const time = (ms: number) => new Date(Date.parse(at(0)) + ms).toISOString();
+        const images = [{ reference: APP, violations: [{ rule: 'audit-high', cves: ['CVE-2024-0009'] }] }];
+        // 60 in one millisecond (more than a SQLite chunk), 60 in others, 10 at and after the instant.
+        const before = [...Array.from({ length: 60 }, (_, i) => anEvent({ time: time(5), seed: i, images })), ...Array.from({ length: 60 }, (_, i) => anEvent({ time: time(10 + i), seed: 100 + i, images }))];
+        const after = Array.from({ length: 10 }, (_, i) => anEvent({ time: time(100 + i), seed: 200 + i, images }));
+        await store.events.insert([...before, ...after]);
+        expect(await store.events.prune(time(100))).toBe(before.length);
+        const kept = newestFirst(after).map((e) => e.id);
+        expect(await listed({})).toEqual(kept);
+        expect(await listed({ cve: 'CVE-2024-0009' })).toEqual(kept);
+        expect(await listed({ rule: 'audit-high' })).toEqual(kept);
+        expect(await listed({ image: APP })).toEqual(kept);
+      });
+
       test('a pruned event leaves nothing behind: delivered again, it is stored and found as new', async () => {
         expect(await store.events.prune(at(100))).toBe(Object.keys(HISTORY).length);
         expect(await listed({ cve: 'CVE-2024-0001' })).toEqual([]);

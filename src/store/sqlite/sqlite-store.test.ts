@@ -8,7 +8,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { aRule } from '../../policy/testing/builders.js';
 import { openStore } from '../open-store.js';
 import { describeStoreContract } from '../store.contract.js';
-import { aScan, at, digest, finding } from '../testing/builders.js';
+import { aScan, anEvent, at, digest, finding } from '../testing/builders.js';
+import { PRUNE_CHUNK } from './events.js';
 import { SqliteStore } from './sqlite-store.js';
 import { MIGRATIONS } from '../migrations/index.js';
 
@@ -79,4 +80,25 @@ describe('the SQLite store on a file', () => {
       await store.close();
     }
   });
+
+  test('prune lets go of the thread between chunks, so that what shares it (the webhook of `serve`) answers meanwhile', async () => {
+    const store = await openStore(`sqlite:${join(dir, 'prune.db')}`);
+    try {
+      await store.migrate();
+      const events = Array.from({ length: 4 * PRUNE_CHUNK }, (_, i) => anEvent({ time: at(i), seed: i, images: [{ reference: 'registry.example.com/team/app:1.0', violations: [{ rule: 'audit-high', cves: ['CVE-2024-0001'] }] }] }));
+      await store.events.insert(events);
+      let ticks = 0;
+      const ticking = setInterval(() => (ticks += 1), 1);
+      try {
+        expect(await store.events.prune(at(4 * PRUNE_CHUNK))).toBe(events.length);
+      } finally {
+        clearInterval(ticking);
+      }
+      // A single transaction would run it through before any timer could fire.
+      expect(ticks).toBeGreaterThanOrEqual(3);
+    } finally {
+      await store.close();
+    }
+  });
 });
+
