@@ -15,7 +15,8 @@ const SQLITE: SqlDialect = { placeholder: () => '?', flag };
  * an event's side rows (a row per matched CVE: often a hundred and more) make it 0.3 to 0.5 ms:
  * an hour of a busy cluster's events in one go held the all-in-one `serve`, whose webhook answers
  * on the same thread, for seconds (20,000 events: 8 s). In chunks of 25 it holds the thread about
- * 13 ms at a time (at most about 100 ms, when the WAL is checkpointed), and lets it go between.
+ * 13 ms at a time (now and then longer: at most 182 ms measured), and lets it go between. The
+ * whole takes two to three times as long (more commits, more WAL), in the background.
  */
 export const PRUNE_CHUNK = 25;
 /** Between chunks: the event loop answers what waits, and the WAL's checkpoint keeps up. */
