@@ -27,8 +27,14 @@ export interface HandoffAnswer {
 
 /** The receiving side: what server.ts calls for POST /outbox/handoff. */
 export interface HandoffReceiver {
-  receive(authorization: string | undefined, text: string): Promise<HandoffAnswer>;
+  /** Whether the request's Authorization header holds this webhook's token: asked before its body is read. */
+  authorized(authorization: string | undefined): boolean;
+  /** The body of an authorized request. */
+  receive(text: string): Promise<HandoffAnswer>;
 }
+
+/** The answer to a request without the token. */
+export const UNAUTHORIZED: HandoffAnswer = error(401, 'unauthorized', "Hand events over with this webhook's Sensor token: Authorization: Bearer <token>.");
 
 export interface HandoffReceiverOptions {
   /** This webhook's Sensor token as it is now (a rotated token file is read again). */
@@ -56,10 +62,8 @@ const HandedOverSchema = z.object({
  */
 export function handoffReceiver(options: HandoffReceiverOptions): HandoffReceiver {
   return {
-    async receive(authorization, text) {
-      if (!sameSecret(authorization ?? '', `Bearer ${options.token()}`)) {
-        return error(401, 'unauthorized', "Hand events over with this webhook's Sensor token: Authorization: Bearer <token>.");
-      }
+    authorized: (authorization) => sameSecret(authorization ?? '', `Bearer ${options.token()}`),
+    async receive(text) {
       let json: unknown;
       try {
         json = JSON.parse(text);

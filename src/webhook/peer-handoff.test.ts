@@ -162,6 +162,9 @@ describe(`POST ${HANDOFF_PATH}`, () => {
       expect(answer.status).toBe(401);
       expect(answer.json<{ error: { code: string } }>().error.code).toBe('unauthorized');
     }
+    // Refused before the body is read: what it holds does not matter.
+    const unread = await receiving.post('{"events": [', { path: HANDOFF_PATH, headers: { ...bearer('another-token'), 'content-type': 'application/json' } });
+    expect(unread.status).toBe(401);
     expect(receiving.service.outbox.pending()).toBe(before);
   });
 

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { HANDOFF_BODY_LIMIT, HANDOFF_PATH, type HandoffReceiver } from '../sensor/peer-handoff.js';
+import { HANDOFF_BODY_LIMIT, HANDOFF_PATH, UNAUTHORIZED, type HandoffReceiver } from '../sensor/peer-handoff.js';
 import type { PolicySnapshot } from '../sensor/policy-snapshot.js';
 import type { AdmissionHandler, Endpoint } from './admission-handler.js';
 import type { WebhookMetrics } from './metrics.js';
@@ -101,6 +101,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   }
 
   async function handoff(request: IncomingMessage, response: ServerResponse, receiver: HandoffReceiver): Promise<void> {
+    // Before the body: whoever lacks the token gets nothing buffered for it.
+    if (!receiver.authorized(request.headers.authorization)) {
+      request.resume();
+      return send(response, UNAUTHORIZED.status, UNAUTHORIZED.body);
+    }
     let text: string;
     try {
       text = await readBody(request, HANDOFF_BODY_LIMIT, 'batch of events');
@@ -108,7 +113,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       return send(response, 413, { error: { code: 'payload_too_large', message: (error as Error).message } });
     }
     try {
-      const answer = await receiver.receive(request.headers.authorization, text);
+      const answer = await receiver.receive(text);
       if (answer.status === 200) logger.info({ received: (answer.body as { received: number }).received }, 'events handed over by another replica: kept in this outbox');
       send(response, answer.status, answer.body);
     } catch (error) {
