@@ -39,6 +39,11 @@ export class WebhookMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
     registers: [this.registry],
   });
+  readonly eventsHandedOver = new Counter({
+    name: 'portcullis_outbox_handed_over_events_total',
+    help: 'Admission events other replicas handed to this one as they stopped (the control plane away), kept in its outbox.',
+    registers: [this.registry],
+  });
   readonly outboxPending = new Gauge({ name: 'portcullis_outbox_pending_events', help: 'Admission events recorded and not yet delivered to the control plane.', registers: [this.registry] });
   // max: a worker pool's /metrics says 1 when any worker is stale.
   readonly snapshotStale = new Gauge({ name: 'portcullis_snapshot_stale', help: '1 while the webhook decides from its last-known-good snapshot because syncing fails.', registers: [this.registry], aggregator: 'max' });

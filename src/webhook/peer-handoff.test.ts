@@ -146,6 +146,7 @@ describe(`POST ${HANDOFF_PATH}`, () => {
     expect(answer.status, answer.text).toBe(200);
     expect(answer.json()).toEqual({ received: 2 });
     expect(receiving.service.outbox.pending()).toBe(2);
+    expect((await receiving.get('/metrics')).text).toMatch(/^portcullis_outbox_handed_over_events_total 2$/m);
     const outbox = new Database(join(receiving.dataDir, 'outbox.db'), { readonly: true });
     try {
       const bodies = outbox.prepare('SELECT body FROM outbox ORDER BY seq').all() as { body: string }[];

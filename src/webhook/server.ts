@@ -114,7 +114,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }
     try {
       const answer = await receiver.receive(text);
-      if (answer.status === 200) logger.info({ received: (answer.body as { received: number }).received }, 'events handed over by another replica: kept in this outbox');
+      if (answer.status === 200) {
+        const { received } = answer.body as { received: number };
+        metrics.eventsHandedOver.inc(received);
+        logger.info({ received }, 'events handed over by another replica: kept in this outbox');
+      }
       send(response, answer.status, answer.body);
     } catch (error) {
       logger.error({ err: error }, 'events handed over could not be kept');
