@@ -10,12 +10,12 @@ export const scanFindingCounts: Migration = {
   name: 'scan-finding-counts',
   sqlite: `
 ALTER TABLE scans ADD COLUMN finding_count INTEGER NOT NULL DEFAULT 0;
-UPDATE scans SET finding_count = json_array_length(body, '$.findings');
+UPDATE scans SET finding_count = COALESCE(json_array_length(body, '$.findings'), 0);
 CREATE INDEX scans_seq_findings ON scans (seq, finding_count);
 DROP INDEX scans_seq;`,
   postgres: `
 ALTER TABLE scans ADD COLUMN finding_count integer NOT NULL DEFAULT 0;
-UPDATE scans SET finding_count = jsonb_array_length(body->'findings');
+UPDATE scans SET finding_count = COALESCE(jsonb_array_length(body->'findings'), 0);
 CREATE INDEX scans_seq_findings ON scans (seq) INCLUDE (finding_count);
 DROP INDEX scans_seq;`,
 };
