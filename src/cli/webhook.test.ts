@@ -13,6 +13,7 @@ import { HttpEventSink, type EventSink } from '../sensor/event-sinks.js';
 import { EXIT } from './exit-codes.js';
 import { main, type Io } from './main.js';
 import { HttpSyncSource } from '../sensor/sync.js';
+import { SyncThread } from '../sensor/sync-thread.js';
 import { nativeScan, ruleDocument } from '../sensor/testing/control-plane.js';
 import { startControlPlane, type RunningControlPlane } from '../server/control-plane.js';
 import type { Store } from '../store/store.js';
@@ -123,6 +124,8 @@ describe('sensor mode in process: HttpSyncSource and HttpEventSink against a con
   });
 
   test('synced rules, settings and findings decide; the cluster is known', async () => {
+    // A source in data alone syncs in a thread of its own: the admission thread only follows.
+    expect(webhook.syncer).toBeInstanceOf(SyncThread);
     const response = await post(review());
     expect(response.allowed).toBe(false);
     expect(response.status?.message).toContain(`${IMAGE} (sha256:cccccccccccc): 1 Critical; rule deny-critical`);

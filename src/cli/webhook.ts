@@ -12,7 +12,7 @@ import { HttpEventSink } from '../sensor/event-sinks.js';
 import { deliverStrandedOutboxes, strandedOutboxes, workerDataDir } from '../sensor/stranded-outboxes.js';
 import { HttpSyncSource } from '../sensor/sync.js';
 import { ensureSelfSigned, keepSelfSignedRenewed } from '../tls/serving-tls.js';
-import { fetchTrusting, readCaFile } from '../tls/trusted-ca.js';
+import { readCaFile } from '../tls/trusted-ca.js';
 import { SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
 import { workerSnapshotSharing } from '../webhook/shared-snapshot.js';
 import { startWebhook } from '../webhook/webhook.js';
@@ -70,7 +70,6 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
     const url = flags.controlPlane.replace(/\/+$/, '');
     // A token from a file (a mounted Secret) is read again when the file changes: rotated, it is used from the next request on.
     const tokenFile = flags.tokenFile === undefined ? undefined : resolve(flags.tokenFile);
-    const connection = { url, token, ...(tokenFile !== undefined && { tokenFile }), ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
     const eventsEndpoint = { url, token, ...(tokenFile !== undefined && { tokenFile }), ...(caPem !== undefined && { caPem }) };
     const dataDir = resolve(flags.dataDir);
     const poolCert = process.env[POOL_TLS_CERT];
@@ -82,7 +81,8 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       ...(index !== undefined && { snapshotFile: join(dataDir, SNAPSHOT_FILE), sharing: workerSnapshotSharing(index) }),
       host: flags.host,
       port: flags.webhookPort,
-      source: new HttpSyncSource({ ...connection, cluster: flags.cluster }),
+      // In data alone: the webhook syncs in a thread of its own.
+      source: new HttpSyncSource({ url, token, ...(tokenFile !== undefined && { tokenFile }), ...(caPem !== undefined && { caPem }), cluster: flags.cluster }),
       sink: new HttpEventSink(eventsEndpoint),
       cluster: flags.cluster,
       failureMode: flags.failureMode,

@@ -8,6 +8,7 @@ import { readSettings } from '../api/settings.js';
 import { formatProblem } from '../problems.js';
 import { validateRule } from '../policy/rule-document.js';
 import type { Store } from '../store/store.js';
+import { fetchTrusting } from '../tls/trusted-ca.js';
 import { requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
 import type { LocalSnapshot } from './local-snapshot.js';
 import { Serial } from './serial.js';
@@ -31,6 +32,33 @@ export interface SyncSource {
   /** At most `limit` scans stored after `seq`; `more` when others follow. */
   scansSince(seq: number, limit: number, signal?: AbortSignal): Promise<SyncScans>;
   settings(signal?: AbortSignal): Promise<SyncSettings>;
+  /**
+   * This source described in data alone, for a sync thread to make its own (sync-thread.ts):
+   * then no sync work runs on the admission thread.
+   */
+  readonly portable?: SyncEndpoint;
+}
+
+/** A control plane's sync endpoints in data alone (it can be handed to a thread). */
+export interface SyncEndpoint {
+  readonly url: string;
+  readonly token: string;
+  /** Read again when it changes (see ControlPlaneConnection.tokenFile). */
+  readonly tokenFile?: string;
+  readonly cluster?: string;
+  readonly timeoutMs?: number;
+  /** Certificates trusted for it besides the system's roots (`--ca-file`). */
+  readonly caPem?: string;
+}
+
+/** What a Syncer does for a webhook, whether it runs here or in a thread of its own (SyncThread). */
+export interface SnapshotSyncer {
+  /** Syncs now, then every interval, until stop(). */
+  start(): void;
+  /** One round after any in flight: what changed before the call is in the snapshot when it resolves. */
+  syncNow(): Promise<SyncReport>;
+  /** Stops; a round in flight is aborted. */
+  stop(): Promise<void>;
 }
 
 /** The settings key of the control plane database's id (made on first start, see server/bootstrap.ts). */
@@ -73,7 +101,19 @@ export interface HttpSyncOptions extends ControlPlaneConnection {
 
 /** A control plane's sync endpoints, with a Sensor token. */
 export class HttpSyncSource implements SyncSource {
-  constructor(private readonly options: HttpSyncOptions) {}
+  readonly portable?: SyncEndpoint;
+  private readonly options: HttpSyncOptions;
+
+  /** From a connection (its own fetch, as tests give it), or from data alone: then it is portable. */
+  constructor(options: HttpSyncOptions | SyncEndpoint) {
+    if ('fetch' in options && options.fetch !== undefined) {
+      this.options = options;
+      return;
+    }
+    const { caPem, ...connection } = options as SyncEndpoint & HttpSyncOptions;
+    this.options = { ...connection, ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
+    this.portable = { ...connection, ...(caPem !== undefined && { caPem }) };
+  }
 
   async rulesSince(seq: number, signal?: AbortSignal): Promise<SyncRules> {
     const path = '/api/v1/sync/rules';
@@ -134,7 +174,7 @@ export interface SyncReport {
 
 export const DEFAULT_SYNC_INTERVAL_MS = 5_000;
 
-export class Syncer {
+export class Syncer implements SnapshotSyncer {
   private readonly serial = new Serial();
   private readonly logger: Logger;
   private readonly intervalMs: number;

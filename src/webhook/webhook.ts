@@ -10,12 +10,13 @@ import type { FailureMode } from '../admission/decide.js';
 import type { RegistryCredentials } from '../registry/hosts.js';
 import { OciClient, type ManifestLookup } from '../registry/oci-client.js';
 import { DigestResolver } from '../registry/resolver.js';
-import { LocalSnapshot, SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
+import { LocalSnapshot, SNAPSHOT_FILE, type SnapshotChange } from '../sensor/local-snapshot.js';
 import { connectionToken } from '../sensor/control-plane.js';
 import type { EventSink } from '../sensor/event-sinks.js';
 import { OUTBOX_FILE, Outbox } from '../sensor/outbox.js';
 import { handoffReceiver, PeerEventSink } from '../sensor/peer-handoff.js';
-import { DEFAULT_SYNC_INTERVAL_MS, Syncer, type SyncSource } from '../sensor/sync.js';
+import { DEFAULT_SYNC_INTERVAL_MS, Syncer, type SnapshotSyncer, type SyncSource } from '../sensor/sync.js';
+import { SyncThread } from '../sensor/sync-thread.js';
 import { AdmissionHandler } from './admission-handler.js';
 import { WebhookMetrics } from './metrics.js';
 import { startWebhookServer } from './server.js';
@@ -84,7 +85,7 @@ export interface RunningWebhookService {
   readonly caPem?: string;
   readonly snapshot: LocalSnapshot;
   /** Absent when another worker syncs the snapshot this one follows. */
-  readonly syncer?: Syncer;
+  readonly syncer?: SnapshotSyncer;
   readonly outbox: Outbox;
   readonly metrics: WebhookMetrics;
   /** Stops taking reviews, answers those in flight, delivers what the outbox can, closes. */
@@ -103,14 +104,35 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const log = logger.child({ component: 'webhook' });
   const metrics = new WebhookMetrics(options.processMetrics ?? false);
   const { sharing } = options;
-  const snapshot = LocalSnapshot.open(options.snapshotFile ?? join(options.dataDir, SNAPSHOT_FILE), sharing?.role === 'syncs' ? { onChange: (change) => sharing.publish(change) } : {});
+  const snapshotFile = options.snapshotFile ?? join(options.dataDir, SNAPSHOT_FILE);
+  const syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
+  // A source described in data syncs in a thread of its own, and this snapshot follows it.
+  const syncThread = sharing?.role !== 'follows' && options.source.portable !== undefined ? new SnapshotChanges() : undefined;
+  const snapshot = LocalSnapshot.open(snapshotFile, sharing?.role === 'syncs' && syncThread === undefined ? { onChange: (change) => sharing.publish(change) } : {});
   // Subscribed as the file is read: a change told before was committed before, and is in what was read.
-  const unfollow = sharing?.role === 'follows' ? followSnapshot(snapshot, sharing, options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS) : undefined;
+  const following = sharing?.role === 'follows' ? sharing : syncThread && { role: 'follows' as const, subscribe: (follow: (change: SnapshotChange) => void) => syncThread.subscribe(follow) };
+  const unfollow = following ? followSnapshot(snapshot, following, syncIntervalMs) : undefined;
   // NORMAL: an enqueued event survives the process dying at any moment; an fsync per admission
   // (FULL) would put a disk flush in front of every deployment.
   // Batches of 100: deleting what was delivered holds the event loop for each batch's page writes.
   const outbox = Outbox.open(join(options.dataDir, OUTBOX_FILE), { sink: options.sink, logger: log, synchronous: 'NORMAL', batchSize: 100 });
-  const syncer = sharing?.role === 'follows' ? undefined : new Syncer({ source: options.source, snapshot, logger: log, ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }) });
+  const portable = options.source.portable;
+  const syncer: SnapshotSyncer | undefined =
+    sharing?.role === 'follows'
+      ? undefined
+      : syncThread && portable
+        ? new SyncThread({
+            file: snapshotFile,
+            source: portable,
+            ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }),
+            logger: log,
+            // A pool's worker 0 tells the other workers too.
+            onChange: (change) => {
+              syncThread.tell(change);
+              if (sharing?.role === 'syncs') sharing.publish(change);
+            },
+          })
+        : new Syncer({ source: options.source, snapshot, logger: log, ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }) });
   const closers: (() => unknown)[] = [];
   if (unfollow) closers.push(unfollow);
   try {
@@ -252,3 +274,16 @@ async function handOver(outbox: Outbox, sink: EventSink, url: string, budgetMs: 
   if (pending > 0) log.warn({ pending, url, err: lastError }, 'events left in the outbox for the next start: no other replica took them in time');
 }
 
+/** The changes a sync thread told of, for the snapshot that follows them (see followSnapshot). */
+class SnapshotChanges {
+  private readonly listeners = new Set<(change: SnapshotChange) => void>();
+
+  subscribe(listener: (change: SnapshotChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  tell(change: SnapshotChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}

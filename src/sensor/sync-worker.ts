@@ -1,0 +1,33 @@
+// The sync thread (started by sync-thread.ts): its own snapshot on the webhook's snapshot file,
+// synced from the control plane by a Syncer as on the admission thread, and each change it
+// commits told to the admission thread, which follows it.
+import { parentPort, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import { LocalSnapshot } from './local-snapshot.js';
+import { HttpSyncSource, Syncer } from './sync.js';
+import type { SyncThreadData, SyncThreadMessage, SyncThreadRequest } from './sync-thread.js';
+
+const port = parentPort;
+if (port === null) throw new Error('sync-worker.ts runs as a worker thread (see sync-thread.ts)');
+const data = workerData as SyncThreadData;
+const post = (message: SyncThreadMessage) => port.postMessage(message);
+
+const logger = pino({ level: data.logLevel }).child(data.logBindings);
+// Nothing is looked up here: no evidence is kept built.
+const snapshot = LocalSnapshot.open(data.file, { evidenceCacheSize: 2, onChange: (change) => post({ kind: 'change', change }) });
+const syncer = new Syncer({ source: new HttpSyncSource(data.source), snapshot, logger, ...(data.intervalMs !== undefined && { intervalMs: data.intervalMs }) });
+syncer.start();
+
+port.on('message', (request: SyncThreadRequest) => {
+  if (request.kind === 'syncNow') {
+    syncer.syncNow().then(
+      (report) => post({ kind: 'synced', ticket: request.ticket, report }),
+      (error: unknown) => post({ kind: 'failed', ticket: request.ticket, message: (error as Error).message }),
+    );
+    return;
+  }
+  void syncer.stop().then(() => {
+    snapshot.close();
+    port.close();
+  });
+});
