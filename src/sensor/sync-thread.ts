@@ -26,8 +26,7 @@ export type SyncThreadRequest = { readonly kind: 'syncNow'; readonly ticket: num
 export type SyncThreadMessage =
   | { readonly kind: 'change'; readonly change: SnapshotChange }
   | { readonly kind: 'synced'; readonly ticket: number; readonly report: SyncReport }
-  | { readonly kind: 'failed'; readonly ticket: number; readonly message: string }
-  | { readonly kind: 'stopped' };
+  | { readonly kind: 'failed'; readonly ticket: number; readonly message: string };
 
 export interface SyncThreadOptions {
   readonly file: string;
