@@ -178,10 +178,10 @@ export class Outbox {
   /**
    * Hands every pending event to `sink` instead (another replica, see peer-handoff.ts), deleting
    * what it took, batch by batch, after a delivery in flight: for a webhook that stops for good
-   * while the control plane is away. Answers how many it took; rejects at the first batch not
-   * taken, and what was not taken stays pending.
+   * while the control plane is away. Rejects at the first batch not taken; what was not taken
+   * stays pending.
    */
-  handOff(sink: EventSink): Promise<number> {
+  handOff(sink: EventSink): Promise<void> {
     // No more deliveries to the control plane: one in flight is given up (its events stay
     // pending, and go to the peer), and none is retried after.
     this.running = false;
@@ -240,13 +240,10 @@ export class Outbox {
     });
   }
 
-  private async drain(sink = this.options.sink): Promise<number> {
-    let delivered = 0;
+  private async drain(sink = this.options.sink): Promise<void> {
     for (;;) {
-      if (this.closed) return delivered;
-      const batch = await this.deliver({ limit: this.batchSize }, sink);
-      if (batch === 0) return delivered;
-      delivered += batch;
+      if (this.closed) return;
+      if ((await this.deliver({ limit: this.batchSize }, sink)) === 0) return;
     }
   }
 

@@ -107,10 +107,10 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const snapshotFile = options.snapshotFile ?? join(options.dataDir, SNAPSHOT_FILE);
   const syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
   // A source described in data syncs in a thread of its own, and this snapshot follows it.
-  const syncThread = sharing?.role !== 'follows' && options.source.portable !== undefined ? new SnapshotChanges() : undefined;
-  const snapshot = LocalSnapshot.open(snapshotFile, sharing?.role === 'syncs' && syncThread === undefined ? { onChange: (change) => sharing.publish(change) } : {});
+  const threadChanges = sharing?.role !== 'follows' && options.source.portable !== undefined ? new SnapshotChanges() : undefined;
+  const snapshot = LocalSnapshot.open(snapshotFile, sharing?.role === 'syncs' && threadChanges === undefined ? { onChange: (change) => sharing.publish(change) } : {});
   // Subscribed as the file is read: a change told before was committed before, and is in what was read.
-  const following = sharing?.role === 'follows' ? sharing : syncThread && { role: 'follows' as const, subscribe: (follow: (change: SnapshotChange) => void) => syncThread.subscribe(follow) };
+  const following = sharing?.role === 'follows' ? sharing : threadChanges && { role: 'follows' as const, subscribe: (follow: (change: SnapshotChange) => void) => threadChanges.subscribe(follow) };
   const unfollow = following ? followSnapshot(snapshot, following, syncIntervalMs) : undefined;
   // NORMAL: an enqueued event survives the process dying at any moment; an fsync per admission
   // (FULL) would put a disk flush in front of every deployment.
@@ -120,7 +120,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const syncer: SnapshotSyncer | undefined =
     sharing?.role === 'follows'
       ? undefined
-      : syncThread && portable
+      : threadChanges && portable
         ? new SyncThread({
             file: snapshotFile,
             source: portable,
@@ -128,7 +128,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
             logger: log,
             // A pool's worker 0 tells the other workers too.
             onChange: (change) => {
-              syncThread.tell(change);
+              threadChanges.tell(change);
               if (sharing?.role === 'syncs') sharing.publish(change);
             },
           })
