@@ -39,6 +39,9 @@ export interface SyncThreadOptions {
   readonly restartMs?: number;
 }
 
+/** How long stop() waits for the thread to end on its own. */
+const STOP_WAIT_MS = 5_000;
+
 export class SyncThread implements SnapshotSyncer {
   private worker: Worker | undefined;
   private running = false;
@@ -72,7 +75,11 @@ export class SyncThread implements SnapshotSyncer {
     if (worker === undefined) return;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     worker.postMessage({ kind: 'stop' } satisfies SyncThreadRequest);
+    // Should something keep the thread's loop alive once it stopped, it is ended: the file holds
+    // only committed changes, whatever moment a thread ends at.
+    const stuck = setTimeout(() => void worker.terminate(), STOP_WAIT_MS);
     await exited;
+    clearTimeout(stuck);
   }
 
   private spawn(): void {
