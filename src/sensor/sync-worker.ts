@@ -12,7 +12,8 @@ if (port === null) throw new Error('sync-worker.ts runs as a worker thread (see 
 const data = workerData as SyncThreadData;
 const post = (message: SyncThreadMessage) => port.postMessage(message);
 
-const logger = pino({ level: data.logLevel }).child(data.logBindings);
+// The admission thread's logger's fields (service, cluster, component) and nothing else, as its lines have.
+const logger = pino({ level: data.logLevel, base: null }).child(data.logBindings);
 // Nothing is looked up here: no evidence is kept built.
 const snapshot = LocalSnapshot.open(data.file, { evidenceCacheSize: 2, onChange: (change) => post({ kind: 'change', change }) });
 const syncer = new Syncer({ source: new HttpSyncSource(data.source), snapshot, logger, ...(data.intervalMs !== undefined && { intervalMs: data.intervalMs }) });
