@@ -27,7 +27,9 @@ export class PeerCertificateError extends Error {
  */
 export function fetchPinnedTo(certificatePem: () => string): typeof fetch {
   // The chain is not checked (the pin is the check); the hostname neither, for the same reason.
-  const connector = buildConnector({ rejectUnauthorized: false });
+  // No TLS session cache: a resumed session presents no certificate to check, and every
+  // reconnection to a replica would be refused.
+  const connector = buildConnector({ rejectUnauthorized: false, maxCachedSessions: 0 });
   const dispatcher = new Agent({
     connect: (options, callback) => {
       connector(options, (error, socket) => {
