@@ -109,9 +109,11 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   // A source described in data syncs in a thread of its own, and this snapshot follows it.
   const threadChanges = sharing?.role !== 'follows' && options.source.portable !== undefined ? new SnapshotChanges() : undefined;
   const snapshot = LocalSnapshot.open(snapshotFile, sharing?.role === 'syncs' && threadChanges === undefined ? { onChange: (change) => sharing.publish(change) } : {});
-  // Subscribed as the file is read: a change told before was committed before, and is in what was read.
-  const following = sharing?.role === 'follows' ? sharing : threadChanges && { role: 'follows' as const, subscribe: (follow: (change: SnapshotChange) => void) => threadChanges.subscribe(follow) };
-  const unfollow = following ? followSnapshot(snapshot, following, syncIntervalMs) : undefined;
+  // Subscribed as the file is read: a change told before was committed before, and is in what was
+  // read. The thread says itself when the snapshot is stale (after failed rounds, as a syncer
+  // here would); a worker that hears nothing from worker 0 for a while says so on its own.
+  const unfollow =
+    sharing?.role === 'follows' ? followSnapshot(snapshot, sharing, syncIntervalMs) : threadChanges?.subscribe((change) => snapshot.follow(change));
   // NORMAL: an enqueued event survives the process dying at any moment; an fsync per admission
   // (FULL) would put a disk flush in front of every deployment.
   // Batches of 100: deleting what was delivered holds the event loop for each batch's page writes.
