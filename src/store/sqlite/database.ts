@@ -44,6 +44,11 @@ export class SqliteDatabase {
     return row.value;
   }
 
+  /** False once closed. */
+  get open(): boolean {
+    return this.connection.open;
+  }
+
   close(): void {
     this.statements.clear();
     if (this.connection.open) this.connection.close();

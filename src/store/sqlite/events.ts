@@ -87,6 +87,8 @@ export class SqliteEvents implements EventStore {
       if (step.done) return pruned;
       // What waits on the thread goes first: the webhook's reviews, in `serve`.
       await delay(PRUNE_PAUSE_MS);
+      // Closed meanwhile (the server stopping): each chunk is committed, the next run goes on.
+      if (!this.db.open) return pruned;
     }
   }
 }

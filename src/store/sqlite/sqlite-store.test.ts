@@ -100,5 +100,24 @@ describe('the SQLite store on a file', () => {
       await store.close();
     }
   });
+
+  test('a prune the store is closed under stops between chunks, without an error; the next run takes the rest', async () => {
+    const file = join(dir, 'prune-closed.db');
+    const store = await openStore(`sqlite:${file}`);
+    await store.migrate();
+    const events = Array.from({ length: 4 * PRUNE_CHUNK }, (_, i) => anEvent({ time: at(i), seed: i }));
+    await store.events.insert(events);
+    const pruning = store.events.prune(at(4 * PRUNE_CHUNK));
+    await store.close();
+    const pruned = await pruning;
+    expect(pruned).toBeGreaterThan(0);
+    expect(pruned).toBeLessThan(events.length);
+    const reopened = await openStore(`sqlite:${file}`);
+    try {
+      expect(await reopened.events.prune(at(4 * PRUNE_CHUNK))).toBe(events.length - pruned);
+    } finally {
+      await reopened.close();
+    }
+  });
 });
 
