@@ -16,7 +16,7 @@ export interface RetentionOptions {
   readonly logger?: Logger | false;
 }
 
-/** Stops the timer (a run in flight finishes); `runOnce` prunes now and answers how many events went. */
+/** Stops the timer (a run in flight finishes, or on SQLite stops between chunks once the store is closed); `runOnce` prunes now and answers how many events went. */
 export interface StopRetention {
   (): void;
   runOnce(): Promise<number>;

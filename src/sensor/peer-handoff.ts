@@ -10,8 +10,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { EVENT_BATCH_MAX } from '../api/event-schemas.js';
 import type { AdmissionEvent } from '../events/admission-event.js';
-import { ControlPlaneError, requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
-import { RejectedEventsError, type EventSink } from './event-sinks.js';
+import { requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
+import type { EventSink } from './event-sinks.js';
 
 /** Where a replica takes events handed to it, on the webhook's HTTPS port. */
 export const HANDOFF_PATH = '/outbox/handoff';
@@ -91,13 +91,9 @@ export class PeerEventSink implements EventSink {
   }
 
   async deliverJson(events: readonly string[], signal?: AbortSignal): Promise<void> {
-    let answer: unknown;
-    try {
-      answer = await requestControlPlane(this.connection, 'POST', HANDOFF_PATH, { rawBody: Buffer.from(`{"events":[${events.join(',')}]}`), ...(signal && { signal }) });
-    } catch (failure) {
-      if (failure instanceof ControlPlaneError && failure.permanent) throw new RejectedEventsError(failure.message);
-      throw failure;
-    }
+    // Whatever the answer, a plain error: the outbox sets aside only what the control plane
+    // refuses, and what a replica (of another version, say) refuses stays to be tried again.
+    const answer = await requestControlPlane(this.connection, 'POST', HANDOFF_PATH, { rawBody: Buffer.from(`{"events":[${events.join(',')}]}`), ...(signal && { signal }) });
     const received = (answer as { received?: unknown } | null)?.received;
     if (received !== events.length) throw new Error(`POST ${HANDOFF_PATH} answered received: ${String(received)} for ${events.length} events`);
   }

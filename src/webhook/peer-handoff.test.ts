@@ -2,7 +2,9 @@
 // over HTTPS, on one store for their rules and findings, whose events go to a control plane that
 // is away; the replicas share one certificate, as the installed Deployment's do.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -110,6 +112,27 @@ describe('a replica stopping while the control plane is away', () => {
     }
   });
 
+  test('a replica that refuses the batch (400: another version, say) gets it again later; nothing is set aside as the control plane\'s refusal', async () => {
+    const cp = new ControlPlaneEvents();
+    const refusing = createHttpsServer({ cert: readFileSync(shared.certFile), key: readFileSync(shared.keyFile) }, (_request, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end('{"error":{"code":"invalid_request","message":"unknown field"}}');
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+    const stopping = await startTestWebhook(store, { sink: cp, tls: shared, peers: { token: TOKEN, url, handoffMs: 1_000 }, dataDir: mkdtempSync(join(dir, 'refused-')) });
+    try {
+      await admit(stopping, 4);
+      await stopping.close();
+      const left = Outbox.open(join(stopping.dataDir, 'outbox.db'), { sink: cp });
+      expect({ pending: left.pending(), rejected: left.rejected() }).toEqual({ pending: 4, rejected: 0 });
+      await left.close();
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise((resolve) => refusing.close(resolve));
+    }
+  });
+
   test('with no other replica answering, keeps its events for its next start', async () => {
     const cp = new ControlPlaneEvents();
     const gone = await replica(cp, { token: TOKEN });
@@ -121,6 +144,34 @@ describe('a replica stopping while the control plane is away', () => {
     const left = Outbox.open(join(stopping.dataDir, 'outbox.db'), { sink: cp });
     expect(left.pending()).toBe(2);
     await left.close();
+  });
+});
+
+describe('a replica that is stopping itself', () => {
+  test('answers a batch that arrives as it closes with 503, so that the sender finds another replica', async () => {
+    const stopping = await replica(new ControlPlaneEvents(), { token: TOKEN });
+    const body = JSON.stringify({ events: [anEvent({ time: '2026-03-01T12:00:00.000Z', seed: 7 })] });
+    const target = new URL(`${stopping.url}${HANDOFF_PATH}`);
+    // The batch's first half is sent before the replica starts closing, the rest after.
+    const answer = new Promise<number>((resolve, reject) => {
+      const request = httpsRequest(
+        { hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', rejectUnauthorized: false, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      request.write(body.slice(0, 10));
+      setTimeout(() => {
+        closed = stopping.service.close();
+        setTimeout(() => request.end(body.slice(10)), 50);
+      }, 100);
+    });
+    let closed: Promise<void> | undefined;
+    expect(await answer).toBe(503);
+    expect(stopping.service.outbox.pending()).toBe(0);
+    await closed;
   });
 });
 

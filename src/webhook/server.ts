@@ -32,14 +32,21 @@ export interface RunningWebhook {
   readonly server: Server;
   /** Swaps the certificate for new connections; open ones keep theirs. */
   setTls(tls: TlsMaterial): void;
-  /** Stops accepting, answers the reviews in flight, then closes. */
+  /**
+   * Stops accepting, answers the reviews in flight, then closes. Connections kept alive are
+   * still answered on (the API server's), for at most CLOSE_CONNECTIONS_MS, then cut.
+   */
   close(): Promise<void>;
 }
+
+/** How long a closing server goes on answering on connections kept alive. */
+const CLOSE_CONNECTIONS_MS = 5_000;
 
 const ENDPOINTS: Readonly<Record<string, Endpoint>> = { '/validate': 'validate', '/mutate': 'mutate' };
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningWebhook> {
   const { handler, snapshot, metrics, logger } = options;
+  let closing = false;
   const server = createServer({ cert: options.tls.cert, key: options.tls.key, keepAliveTimeout: 65_000 }, (request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const endpoint = ENDPOINTS[path];
@@ -101,9 +108,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   }
 
   async function handoff(request: IncomingMessage, response: ServerResponse, receiver: HandoffReceiver): Promise<void> {
-    // Before the body: whoever lacks the token gets nothing buffered for it.
+    // Before the body: whoever lacks the token gets nothing read, and the connection goes.
     if (!receiver.authorized(request.headers.authorization)) {
-      request.resume();
+      response.once('finish', () => request.socket.destroy());
       return send(response, UNAUTHORIZED.status, UNAUTHORIZED.body);
     }
     let text: string;
@@ -111,6 +118,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       text = await readBody(request, HANDOFF_BODY_LIMIT, 'batch of events');
     } catch (error) {
       return send(response, 413, { error: { code: 'payload_too_large', message: (error as Error).message } });
+    }
+    // Stopping, this replica would have to hand the events on in turn, within its own grace
+    // period: the sender tries again, and the Service finds it another.
+    if (closing) {
+      response.once('finish', () => request.socket.destroy());
+      return send(response, 503, { error: { code: 'unavailable', message: 'This replica is stopping: hand the events to another.' } });
     }
     try {
       const answer = await receiver.receive(text);
@@ -141,7 +154,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     setTls: (tls) => server.setSecureContext({ cert: tls.cert, key: tls.key }),
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        closing = true;
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_CONNECTIONS_MS);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

@@ -94,8 +94,14 @@ export interface RunningWebhookService {
 
 /** How long close() waits for the outbox to deliver before leaving the rest for the next start (or handing it over). */
 const CLOSE_FLUSH_MS = 5_000;
-/** How long close() then tries to hand the rest to another replica; with the flush, well inside a pod's 30 s grace period. */
+/** How long close() then tries to hand the rest to another replica. */
 const DEFAULT_HANDOFF_MS = 10_000;
+/**
+ * The handoff ends by this long after close() began, however long the steps before took (the
+ * server answering on kept-alive connections, the flush): inside a pod's 30 s grace period, with
+ * room for closing the files.
+ */
+const CLOSE_BUDGET_MS = 25_000;
 
 export async function startWebhook(options: WebhookOptions): Promise<RunningWebhookService> {
   const { logger, peers } = options;
@@ -227,6 +233,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
       outbox,
       metrics,
       close: async () => {
+        const closing = Date.now();
         // The timer reads the outbox, which is closed below; the watcher would swap a closed server's certificate.
         clearInterval(pendingTimer);
         stopWatching?.();
@@ -238,7 +245,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
           () => false,
         );
         const delivered = await Promise.race([flushed, delay(CLOSE_FLUSH_MS, false, { ref: false })]);
-        if (!delivered && peerSink !== undefined && outbox.pending() > 0) await handOver(outbox, peerSink, peers?.url ?? '', peers?.handoffMs ?? DEFAULT_HANDOFF_MS, log);
+        if (!delivered && peerSink !== undefined && outbox.pending() > 0) await handOver(outbox, peerSink, peers?.url ?? '', Math.min(peers?.handoffMs ?? DEFAULT_HANDOFF_MS, closing + CLOSE_BUDGET_MS - Date.now()), log);
         else if (!delivered) log.warn({ pending: outbox.pending() }, 'events left in the outbox for the next start');
         await outbox.close();
         snapshot.close();
