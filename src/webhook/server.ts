@@ -33,8 +33,9 @@ export interface RunningWebhook {
   /** Swaps the certificate for new connections; open ones keep theirs. */
   setTls(tls: TlsMaterial): void;
   /**
-   * Stops accepting, answers the reviews in flight, then closes. Connections kept alive are
-   * still answered on (the API server's), for at most CLOSE_CONNECTIONS_MS, then cut.
+   * Stops accepting, answers the reviews in flight, then closes. A review that comes on a
+   * connection kept alive is still answered, and the connection then closed; one still open
+   * after CLOSE_CONNECTIONS_MS is cut.
    */
   close(): Promise<void>;
 }
@@ -48,6 +49,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const { handler, snapshot, metrics, logger } = options;
   let closing = false;
   const server = createServer({ cert: options.tls.cert, key: options.tls.key, keepAliveTimeout: 65_000 }, (request, response) => {
+    // Closing: the answer ends its connection, so that the client (the API server) sends the
+    // next review on a new one, to a replica that is not stopping.
+    if (closing) response.setHeader('connection', 'close');
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const endpoint = ENDPOINTS[path];
     if (endpoint !== undefined) {
