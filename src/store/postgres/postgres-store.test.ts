@@ -4,7 +4,7 @@ import { describePostgres, postgresSchemas } from '../../../test/support/postgre
 import { aRule } from '../../policy/testing/builders.js';
 import { openStore } from '../open-store.js';
 import { describeStoreContract } from '../store.contract.js';
-import { aScan, at, digest, finding } from '../testing/builders.js';
+import { at, migratedPage, SCHEMA_2_SCANS } from '../testing/builders.js';
 import { MIGRATIONS } from '../migrations/index.js';
 
 describePostgres('PostgreSQL', (url) => {
@@ -42,11 +42,10 @@ describePostgres('PostgreSQL', (url) => {
         await client.query(migration.postgres);
         await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
       }
-      for (const [seq, count] of [[1, 4], [2, 3], [3, 2]] as const) {
-        const scan = aScan({ manifestDigest: digest(String(seq)), findings: Array.from({ length: count }, (_, i) => finding(`CVE-2024-000${i}`)) });
+      for (const row of SCHEMA_2_SCANS) {
         await client.query(
           `INSERT INTO scans (id, scanner, keys, scanned_at, received_at, effective_ms, report_hash, body, seq) VALUES ($1, 'trivy', $2::jsonb, NULL, $3, 0, 'h', $4::jsonb, $5)`,
-          [`scan-${seq}`, JSON.stringify([digest(String(seq))]), at(0), JSON.stringify(scan), seq],
+          [row.id, row.keys, row.receivedAt, row.body, row.seq],
         );
       }
     } finally {
@@ -55,8 +54,7 @@ describePostgres('PostgreSQL', (url) => {
     const store = await openStore(schemaUrl);
     try {
       await store.migrate();
-      const page = await store.scans.changesSince(0, 10, 7);
-      expect({ ids: page.scans.map((scan) => scan.id), more: page.more }).toEqual({ ids: ['scan-1', 'scan-2'], more: true });
+      expect(await migratedPage(store)).toEqual({ ids: ['scan-1', 'scan-2'], more: true });
     } finally {
       await store.close();
     }

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { aRule } from '../../policy/testing/builders.js';
 import { openStore } from '../open-store.js';
 import { describeStoreContract } from '../store.contract.js';
-import { aScan, anEvent, at, digest, finding } from '../testing/builders.js';
+import { anEvent, at, migratedPage, SCHEMA_2_SCANS } from '../testing/builders.js';
 import { PRUNE_CHUNK } from './events.js';
 import { SqliteStore } from './sqlite-store.js';
 import { MIGRATIONS } from '../migrations/index.js';
@@ -66,16 +66,12 @@ describe('the SQLite store on a file', () => {
       raw.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(migration.version, migration.name);
     }
     const insert = raw.prepare(`INSERT INTO scans (id, scanner, keys, scanned_at, received_at, effective_ms, report_hash, body, seq) VALUES (?, 'trivy', ?, NULL, ?, 0, 'h', ?, ?)`);
-    for (const [seq, count] of [[1, 4], [2, 3], [3, 2]] as const) {
-      const scan = aScan({ manifestDigest: digest(String(seq)), findings: Array.from({ length: count }, (_, i) => finding(`CVE-2024-000${i}`)) });
-      insert.run(`scan-${seq}`, JSON.stringify([digest(String(seq))]), at(0), JSON.stringify(scan), seq);
-    }
+    for (const row of SCHEMA_2_SCANS) insert.run(row.id, row.keys, row.receivedAt, row.body, row.seq);
     raw.close();
     const store = await openStore(`sqlite:${file}`);
     try {
       await store.migrate();
-      const page = await store.scans.changesSince(0, 10, 7);
-      expect({ ids: page.scans.map((scan) => scan.id), more: page.more }).toEqual({ ids: ['scan-1', 'scan-2'], more: true });
+      expect(await migratedPage(store)).toEqual({ ids: ['scan-1', 'scan-2'], more: true });
     } finally {
       await store.close();
     }

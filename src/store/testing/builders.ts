@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AdmissionEvent, EventDecision, EventViolation } from '../../events/admission-event.js';
 import { eventId } from '../../events/event-id.js';
 import type { Finding, ImageScan, ScannerKind } from '../../findings/model.js';
+import type { Store } from '../store.js';
 import type { Severity } from '../../findings/severity.js';
 import { NO_COUNTS } from '../../policy/evidence.js';
 
@@ -118,3 +119,26 @@ export function anEvent(sketch: EventSketch): AdmissionEvent {
     source: 'webhook',
   };
 }
+
+/**
+ * Rows of `scans` as a database at schema 2 (before finding counts) holds them: 4, 3 and 2
+ * findings. `migratedPage` reads what migration 3 made of them.
+ */
+export const SCHEMA_2_SCANS = [
+  [1, 4],
+  [2, 3],
+  [3, 2],
+].map(([seq = 0, count = 0]) => ({
+  id: `scan-${seq}`,
+  keys: JSON.stringify([digest(String(seq))]),
+  receivedAt: at(0),
+  body: JSON.stringify(aScan({ manifestDigest: digest(String(seq)), findings: Array.from({ length: count }, (_, i) => finding(`CVE-2024-000${i}`)) })),
+  seq,
+}));
+
+/** A page of 7 findings at most takes the first two of SCHEMA_2_SCANS (4 + 3), and says more follow. */
+export async function migratedPage(store: Pick<Store, 'scans'>): Promise<{ ids: string[]; more: boolean }> {
+  const page = await store.scans.changesSince(0, 10, 7);
+  return { ids: page.scans.map((scan) => scan.id), more: page.more };
+}
+
