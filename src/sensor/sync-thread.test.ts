@@ -91,3 +91,24 @@ test('stopped, the thread ends: syncNow refuses, and the file keeps what it wrot
     reopened.close();
   }
 });
+
+test('a thread that cannot run (its snapshot file cannot be opened) is reported and started again', async () => {
+  const stopped: (Error | undefined)[] = [];
+  const broken = new SyncThread({
+    // A directory where the file should be.
+    file: temp.dir,
+    source: { url: cp.url, token: 'unused' },
+    logger: pino({ level: 'silent' }),
+    onChange: () => undefined,
+    onStopped: (error) => stopped.push(error),
+    restartMs: 20,
+  });
+  broken.start();
+  try {
+    await until(() => stopped.length >= 2, 'the thread to be reported twice');
+    expect((stopped[0] as { code?: string } | undefined)?.code).toBe('SQLITE_CANTOPEN');
+  } finally {
+    await broken.stop();
+  }
+});
+

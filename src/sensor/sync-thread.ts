@@ -35,6 +35,8 @@ export interface SyncThreadOptions {
   readonly logger: Logger;
   /** Each change the thread committed to the file, in order. */
   readonly onChange: (change: SnapshotChange) => void;
+  /** The thread ended without being asked to (an error); another is started after restartMs. */
+  readonly onStopped?: (error?: Error) => void;
   /** After a thread that died, the wait before the next; default 1 s. */
   readonly restartMs?: number;
 }
@@ -107,8 +109,8 @@ export class SyncThread implements SnapshotSyncer {
         waiting.reject(new Error(`the sync thread stopped${error ? `: ${error.message}` : ''}`));
       }
       if (!this.running) return;
-      // The snapshot stays as it was, and says it is stale once rounds are missed (followSnapshot).
       logger.error({ err: error }, 'the sync thread stopped; starting another');
+      this.options.onStopped?.(error);
       this.restartTimer = setTimeout(() => this.spawn(), this.options.restartMs ?? 1_000);
       this.restartTimer.unref();
     };

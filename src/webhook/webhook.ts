@@ -139,6 +139,9 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
               threadChanges.tell(change);
               if (sharing?.role === 'syncs') sharing.publish(change);
             },
+            // Nothing keeps the snapshot current until another thread has synced: it is stale
+            // (the new thread's first round says otherwise).
+            onStopped: () => snapshot.setStale(true),
           })
         : new Syncer({ source: options.source, snapshot, logger: log, ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }) });
   const closers: (() => unknown)[] = [];
