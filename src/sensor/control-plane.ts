@@ -1,6 +1,7 @@
 // The webhook's HTTP side of the control plane's API: one request function with the bearer
 // token, a timeout, and errors that say whether sending the same request again can help.
 import { readFileSync, statSync } from 'node:fs';
+import { fetchTrusting } from '../tls/trusted-ca.js';
 
 export interface ControlPlaneConnection {
   /** The control plane's base URL: `https://portcullis.example.com`. */
@@ -19,6 +20,38 @@ export interface ControlPlaneConnection {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** A control plane in data alone (it can be handed to a thread): what a connection is made from. */
+export interface ControlPlaneEndpoint {
+  /** The control plane's base URL. */
+  readonly url: string;
+  /** A Sensor token. */
+  readonly token: string;
+  /** Where it was read from, read again when it changes (see ControlPlaneConnection.tokenFile). */
+  readonly tokenFile?: string;
+  readonly timeoutMs?: number;
+  /** Certificates trusted for it besides the system's roots (`--ca-file`). */
+  readonly caPem?: string;
+}
+
+/** The connection to an endpoint: its own connection pool when it trusts a CA of its own. */
+export function connectionTo(endpoint: ControlPlaneEndpoint): ControlPlaneConnection {
+  const { url, token, tokenFile, timeoutMs, caPem } = endpoint;
+  return { url, token, ...(tokenFile !== undefined && { tokenFile }), ...(timeoutMs !== undefined && { timeoutMs }), ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
+}
+
+/**
+ * POSTs events as the outbox keeps them (JSON text) in one `{events: [...]}` body, as the control
+ * plane's POST /api/v1/events and a replica's POST /outbox/handoff take them, and checks that all
+ * of them were received.
+ */
+export async function postEvents(connection: ControlPlaneConnection, path: string, events: readonly string[], signal?: AbortSignal): Promise<void> {
+  // As bytes: fetch would check a string body for lone surrogates character by character (megabytes here).
+  const rawBody = Buffer.from(`{"events":[${events.join(',')}]}`);
+  const answer = await requestControlPlane(connection, 'POST', path, { rawBody, ...(signal && { signal }) });
+  const received = (answer as { received?: unknown } | null)?.received;
+  if (received !== events.length) throw new Error(`POST ${path} answered received: ${String(received)} for ${events.length} events`);
+}
 
 /** A request the control plane did not answer with success, or did not answer at all. */
 export class ControlPlaneError extends Error {

@@ -4,8 +4,7 @@
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { InputError } from '../problems.js';
 import type { Store } from '../store/store.js';
-import { fetchTrusting } from '../tls/trusted-ca.js';
-import { ControlPlaneError, requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
+import { connectionTo, ControlPlaneError, postEvents, type ControlPlaneConnection, type ControlPlaneEndpoint } from './control-plane.js';
 
 /** Where events go. */
 export interface EventSink {
@@ -27,7 +26,7 @@ export interface EventSink {
 }
 
 /** A sink another thread can make from this description (outbox-worker.ts). */
-export type PortableSink = { readonly kind: 'http'; readonly endpoint: EventEndpoint } | { readonly kind: 'sqlite'; readonly file: string };
+export type PortableSink = { readonly kind: 'http'; readonly endpoint: ControlPlaneEndpoint } | { readonly kind: 'sqlite'; readonly file: string };
 
 /** The sink refuses these events for what they are (invalid, too large), however often they are sent. */
 export class RejectedEventsError extends Error {
@@ -55,19 +54,6 @@ export class StoreEventSink implements EventSink {
   }
 }
 
-/** A control plane's POST /api/v1/events, in data alone (it can be handed to a thread). */
-export interface EventEndpoint {
-  /** The control plane's base URL. */
-  readonly url: string;
-  /** A Sensor token. */
-  readonly token: string;
-  /** Where it was read from, read again when it changes (see ControlPlaneConnection.tokenFile). */
-  readonly tokenFile?: string;
-  readonly timeoutMs?: number;
-  /** Certificates trusted for it besides the system's roots (`--ca-file`). */
-  readonly caPem?: string;
-}
-
 /** POST /api/v1/events of a control plane, with a Sensor token. */
 export class HttpEventSink implements EventSink {
   // Made at the first delivery: when the outbox's sender thread delivers (the sink is portable),
@@ -76,16 +62,12 @@ export class HttpEventSink implements EventSink {
 
   readonly portable: PortableSink;
 
-  constructor(private readonly endpoint: EventEndpoint) {
+  constructor(private readonly endpoint: ControlPlaneEndpoint) {
     this.portable = { kind: 'http', endpoint };
   }
 
   private get connection(): ControlPlaneConnection {
-    if (this.connectionMade === undefined) {
-      const { url, token, tokenFile, timeoutMs, caPem } = this.endpoint;
-      this.connectionMade = { url, token, ...(tokenFile !== undefined && { tokenFile }), ...(timeoutMs !== undefined && { timeoutMs }), ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
-    }
-    return this.connectionMade;
+    return (this.connectionMade ??= connectionTo(this.endpoint));
   }
 
   deliver(events: readonly AdmissionEvent[], signal?: AbortSignal): Promise<void> {
@@ -96,17 +78,12 @@ export class HttpEventSink implements EventSink {
   }
 
   async deliverJson(events: readonly string[], signal?: AbortSignal): Promise<void> {
-    let answer: unknown;
     try {
-      // As bytes: fetch would check a string body for lone surrogates character by character (megabytes here).
-      const rawBody = Buffer.from(`{"events":[${events.join(',')}]}`);
-      answer = await requestControlPlane(this.connection, 'POST', '/api/v1/events', { rawBody, ...(signal && { signal }) });
+      await postEvents(this.connection, '/api/v1/events', events, signal);
     } catch (error) {
       if (error instanceof ControlPlaneError && error.permanent) throw new RejectedEventsError(error.message);
       throw error;
     }
-    const received = (answer as { received?: unknown } | null)?.received;
-    if (received !== events.length) throw new Error(`POST /api/v1/events answered received: ${String(received)} for ${events.length} events`);
   }
 }
 

@@ -9,8 +9,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { EVENT_BATCH_MAX } from '../api/event-schemas.js';
+import { problemsOf } from '../api/validation.js';
 import type { AdmissionEvent } from '../events/admission-event.js';
-import { requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
+import { postEvents, type ControlPlaneConnection } from './control-plane.js';
 import type { EventSink } from './event-sinks.js';
 
 /** Where a replica takes events handed to it, on the webhook's HTTPS port. */
@@ -90,12 +91,10 @@ export class PeerEventSink implements EventSink {
     );
   }
 
-  async deliverJson(events: readonly string[], signal?: AbortSignal): Promise<void> {
+  deliverJson(events: readonly string[], signal?: AbortSignal): Promise<void> {
     // Whatever the answer, a plain error: the outbox sets aside only what the control plane
     // refuses, and what a replica (of another version, say) refuses stays to be tried again.
-    const answer = await requestControlPlane(this.connection, 'POST', HANDOFF_PATH, { rawBody: Buffer.from(`{"events":[${events.join(',')}]}`), ...(signal && { signal }) });
-    const received = (answer as { received?: unknown } | null)?.received;
-    if (received !== events.length) throw new Error(`POST ${HANDOFF_PATH} answered received: ${String(received)} for ${events.length} events`);
+    return postEvents(this.connection, HANDOFF_PATH, events, signal);
   }
 }
 
@@ -110,8 +109,8 @@ function error(status: number, code: string, message: string): HandoffAnswer {
 }
 
 function issuesOf(error: z.ZodError): string {
-  return error.issues
+  return problemsOf(error, '')
     .slice(0, 5)
-    .map((issue) => `${issue.path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('') || '(body)'}: ${issue.message}`)
+    .map((problem) => `${problem.path || '(body)'}: ${problem.message}`)
     .join('; ');
 }

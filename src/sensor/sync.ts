@@ -8,8 +8,7 @@ import { readSettings } from '../api/settings.js';
 import { formatProblem } from '../problems.js';
 import { validateRule } from '../policy/rule-document.js';
 import type { Store } from '../store/store.js';
-import { fetchTrusting } from '../tls/trusted-ca.js';
-import { requestControlPlane, type ControlPlaneConnection } from './control-plane.js';
+import { connectionTo, requestControlPlane, type ControlPlaneConnection, type ControlPlaneEndpoint } from './control-plane.js';
 import type { LocalSnapshot } from './local-snapshot.js';
 import { Serial } from './serial.js';
 import {
@@ -40,15 +39,9 @@ export interface SyncSource {
 }
 
 /** A control plane's sync endpoints in data alone (it can be handed to a thread). */
-export interface SyncEndpoint {
-  readonly url: string;
-  readonly token: string;
-  /** Read again when it changes (see ControlPlaneConnection.tokenFile). */
-  readonly tokenFile?: string;
+export interface SyncEndpoint extends ControlPlaneEndpoint {
+  /** This webhook's cluster: the control plane marks it seen on every round. */
   readonly cluster?: string;
-  readonly timeoutMs?: number;
-  /** Certificates trusted for it besides the system's roots (`--ca-file`). */
-  readonly caPem?: string;
 }
 
 /** What a Syncer does for a webhook, whether it runs here or in a thread of its own (SyncThread). */
@@ -102,17 +95,22 @@ export interface HttpSyncOptions extends ControlPlaneConnection {
 /** A control plane's sync endpoints, with a Sensor token. */
 export class HttpSyncSource implements SyncSource {
   readonly portable?: SyncEndpoint;
-  private readonly options: HttpSyncOptions;
+  // Made at the first request, as HttpEventSink's: a portable source's requests are the sync
+  // thread's, and the one on the admission thread needs no connection pool of its own.
+  private connectionMade: HttpSyncOptions | undefined;
 
-  /** From a connection (its own fetch, as tests give it), or from data alone: then it is portable. */
-  constructor(options: HttpSyncOptions | SyncEndpoint) {
-    if ('fetch' in options && options.fetch !== undefined) {
-      this.options = options;
-      return;
+  /** From a connection with its own fetch (as tests give it), or from data alone: then it is portable. */
+  constructor(given: HttpSyncOptions | SyncEndpoint) {
+    if ('fetch' in given && given.fetch !== undefined) this.connectionMade = given;
+    else this.portable = given as SyncEndpoint;
+  }
+
+  private get options(): HttpSyncOptions {
+    const endpoint = this.portable;
+    if (this.connectionMade === undefined && endpoint !== undefined) {
+      this.connectionMade = { ...connectionTo(endpoint), ...(endpoint.cluster !== undefined && { cluster: endpoint.cluster }) };
     }
-    const { caPem, ...connection } = options as SyncEndpoint & HttpSyncOptions;
-    this.options = { ...connection, ...(caPem !== undefined && { fetch: fetchTrusting(caPem) }) };
-    this.portable = { ...connection, ...(caPem !== undefined && { caPem }) };
+    return this.connectionMade as HttpSyncOptions;
   }
 
   async rulesSince(seq: number, signal?: AbortSignal): Promise<SyncRules> {
