@@ -114,7 +114,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   async function handoff(request: IncomingMessage, response: ServerResponse, receiver: HandoffReceiver): Promise<void> {
     // Before the body: whoever lacks the token gets nothing read, and the connection goes.
     if (!receiver.authorized(request.headers.authorization)) {
-      response.once('finish', () => request.socket.destroy());
+      response.setHeader('connection', 'close');
       return send(response, UNAUTHORIZED.status, UNAUTHORIZED.body);
     }
     let text: string;
@@ -126,7 +126,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     // Stopping, this replica would have to hand the events on in turn, within its own grace
     // period: the sender tries again, and the Service finds it another.
     if (closing) {
-      response.once('finish', () => request.socket.destroy());
+      response.setHeader('connection', 'close');
       return send(response, 503, { error: { code: 'unavailable', message: 'This replica is stopping: hand the events to another.' } });
     }
     try {

@@ -10,7 +10,7 @@ import type { FailureMode } from '../admission/decide.js';
 import type { RegistryCredentials } from '../registry/hosts.js';
 import { OciClient, type ManifestLookup } from '../registry/oci-client.js';
 import { DigestResolver } from '../registry/resolver.js';
-import { LocalSnapshot, SNAPSHOT_FILE, type SnapshotChange } from '../sensor/local-snapshot.js';
+import { LocalSnapshot, SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
 import { connectionToken } from '../sensor/control-plane.js';
 import type { EventSink } from '../sensor/event-sinks.js';
 import { OUTBOX_FILE, Outbox } from '../sensor/outbox.js';
@@ -111,32 +111,29 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const metrics = new WebhookMetrics(options.processMetrics ?? false);
   const { sharing } = options;
   const snapshotFile = options.snapshotFile ?? join(options.dataDir, SNAPSHOT_FILE);
-  const syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
-  // A source described in data syncs in a thread of its own, and this snapshot follows it.
-  const threadChanges = sharing?.role !== 'follows' && options.source.portable !== undefined ? new SnapshotChanges() : undefined;
-  const snapshot = LocalSnapshot.open(snapshotFile, sharing?.role === 'syncs' && threadChanges === undefined ? { onChange: (change) => sharing.publish(change) } : {});
-  // Subscribed as the file is read: a change told before was committed before, and is in what was
-  // read. The thread says itself when the snapshot is stale (after failed rounds, as a syncer
-  // here would); a worker that hears nothing from worker 0 for a while says so on its own.
-  const unfollow =
-    sharing?.role === 'follows' ? followSnapshot(snapshot, sharing, syncIntervalMs) : threadChanges?.subscribe((change) => snapshot.follow(change));
+  // A source described in data syncs in a thread of its own, and this snapshot follows it (the
+  // thread starts after the file is read below, so no change of its goes unseen).
+  const threaded = sharing?.role === 'follows' ? undefined : options.source.portable;
+  const snapshot = LocalSnapshot.open(snapshotFile, sharing?.role === 'syncs' && threaded === undefined ? { onChange: (change) => sharing.publish(change) } : {});
+  // Subscribed as the file is read: a change told before was committed before, and is in what was read.
+  const unfollow = sharing?.role === 'follows' ? followSnapshot(snapshot, sharing, options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS) : undefined;
   // NORMAL: an enqueued event survives the process dying at any moment; an fsync per admission
   // (FULL) would put a disk flush in front of every deployment.
   // Batches of 100: deleting what was delivered holds the event loop for each batch's page writes.
   const outbox = Outbox.open(join(options.dataDir, OUTBOX_FILE), { sink: options.sink, logger: log, synchronous: 'NORMAL', batchSize: 100 });
-  const portable = options.source.portable;
   const syncer: SnapshotSyncer | undefined =
     sharing?.role === 'follows'
       ? undefined
-      : threadChanges && portable
+      : threaded
         ? new SyncThread({
             file: snapshotFile,
-            source: portable,
+            source: threaded,
             ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }),
             logger: log,
-            // A pool's worker 0 tells the other workers too.
+            // The thread says itself when the snapshot is stale (after failed rounds, as a syncer
+            // here would). A pool's worker 0 tells the other workers too.
             onChange: (change) => {
-              threadChanges.tell(change);
+              snapshot.follow(change);
               if (sharing?.role === 'syncs') sharing.publish(change);
             },
             // Nothing keeps the snapshot current until another thread has synced: it is stale
@@ -284,18 +281,4 @@ async function handOver(outbox: Outbox, sink: EventSink, url: string, budgetMs: 
   const pending = outbox.pending();
   if (pending < before) log.info({ handed: before - pending, url }, 'events the control plane could not take were handed to another replica');
   if (pending > 0) log.warn({ pending, url, err: lastError }, 'events left in the outbox for the next start: no other replica took them in time');
-}
-
-/** The changes a sync thread told of, for the snapshot that follows them (see followSnapshot). */
-class SnapshotChanges {
-  private readonly listeners = new Set<(change: SnapshotChange) => void>();
-
-  subscribe(listener: (change: SnapshotChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  tell(change: SnapshotChange): void {
-    for (const listener of this.listeners) listener(change);
-  }
 }

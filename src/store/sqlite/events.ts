@@ -78,11 +78,11 @@ export class SqliteEvents implements EventStore {
     return row && eventOf(row);
   }
 
-  async prune(before: Instant, chunk = PRUNE_CHUNK): Promise<number> {
+  async prune(before: Instant): Promise<number> {
     const beforeMs = millisOf(before, 'before');
     let pruned = 0;
     for (;;) {
-      const step = this.pruneTx(beforeMs, chunk);
+      const step = this.pruneTx(beforeMs, PRUNE_CHUNK);
       pruned += step.pruned;
       if (step.done) return pruned;
       // What waits on the thread goes first: the webhook's reviews, in `serve`.
