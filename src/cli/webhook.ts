@@ -70,7 +70,8 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
     const url = flags.controlPlane.replace(/\/+$/, '');
     // A token from a file (a mounted Secret) is read again when the file changes: rotated, it is used from the next request on.
     const tokenFile = flags.tokenFile === undefined ? undefined : resolve(flags.tokenFile);
-    const eventsEndpoint = { url, token, ...(tokenFile !== undefined && { tokenFile }), ...(caPem !== undefined && { caPem }) };
+    // In data alone: the sync thread and the outbox's sender thread make their own connections to it.
+    const endpoint = { url, token, ...(tokenFile !== undefined && { tokenFile }), ...(caPem !== undefined && { caPem }) };
     const dataDir = resolve(flags.dataDir);
     const poolCert = process.env[POOL_TLS_CERT];
     const poolKey = process.env[POOL_TLS_KEY];
@@ -81,9 +82,8 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       ...(index !== undefined && { snapshotFile: join(dataDir, SNAPSHOT_FILE), sharing: workerSnapshotSharing(index) }),
       host: flags.host,
       port: flags.webhookPort,
-      // In data alone: the webhook syncs in a thread of its own.
-      source: new HttpSyncSource({ url, token, ...(tokenFile !== undefined && { tokenFile }), ...(caPem !== undefined && { caPem }), cluster: flags.cluster }),
-      sink: new HttpEventSink(eventsEndpoint),
+      source: new HttpSyncSource({ ...endpoint, cluster: flags.cluster }),
+      sink: new HttpEventSink(endpoint),
       cluster: flags.cluster,
       failureMode: flags.failureMode,
       deadlineMs: flags.deadline,
@@ -101,7 +101,7 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
     // Outboxes that this layout no longer writes (the webhook ran alone before, or with more
     // workers): the webhook alone, or a pool's worker 0, delivers their events and removes them.
     const stranded = index === undefined || index === 0 ? strandedOutboxes(dataDir, index === undefined ? undefined : flags.workers) : [];
-    const leftovers = stranded.length > 0 ? deliverStrandedOutboxes(stranded, { sink: new HttpEventSink(eventsEndpoint), logger }) : undefined;
+    const leftovers = stranded.length > 0 ? deliverStrandedOutboxes(stranded, { sink: new HttpEventSink(endpoint), logger }) : undefined;
     const signal = await stopping;
     logger.info({ signal, pending: webhook.outbox.pending() }, 'shutting down: answering reviews in flight, delivering events');
     await leftovers?.stop();
