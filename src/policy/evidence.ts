@@ -22,6 +22,17 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/**
+ * What evidence takes on V8's heap, estimated: per image, per finding (the decoded finding with
+ * its strings, and its places in the indexes), per remembered answer and per reference an answer
+ * holds. Measured on Node 20 with synthetic findings: 1.2 KiB per image and 300–340 bytes per
+ * finding, at 10 to 1,000 findings an image.
+ */
+const IMAGE_BYTES = 1_280;
+const FINDING_BYTES = 340;
+const MEMO_BYTES = 96;
+const REFERENCE_BYTES = 8;
+
 export class ImageEvidence {
   /** Every finding, worst first. */
   readonly findings: readonly Finding[];
@@ -34,6 +45,10 @@ export class ImageEvidence {
   private readonly byIdIndex: ReadonlyMap<string, readonly Finding[]>;
   private readonly maskCache = new Map<number, readonly Finding[]>();
   private readonly memos = new Map<string, unknown>();
+  /** What the remembered answers and severity lists add to the estimate (see bytes). */
+  private grown = 0;
+  // Private to the language, not only to TypeScript: evidence compares equal whoever listens.
+  #onGrowth: (() => void) | undefined;
 
   constructor(findings: readonly Finding[], scannedAt?: number) {
     this.findings = [...findings].sort(compareFindings);
@@ -62,6 +77,7 @@ export class ImageEvidence {
     // SEVERITIES is worst first and each list is sorted, so concatenation keeps the order.
     const result = lists.length === 1 ? (lists[0] ?? []) : lists.flat();
     this.maskCache.set(mask, result);
+    this.grow(MEMO_BYTES + (lists.length === 1 ? 0 : REFERENCE_BYTES * result.length));
     return result;
   }
 
@@ -88,9 +104,28 @@ export class ImageEvidence {
     return this.memos.get(key) as T | undefined;
   }
 
-  /** Remembers a result for recall (never undefined). */
-  remember(key: string, value: NonNullable<unknown>): void {
+  /** Remembers a result for recall (never undefined); `references`: how many the result holds (a list's length). */
+  remember(key: string, value: NonNullable<unknown>, references = 0): void {
     this.memos.set(key, value);
+    this.grow(MEMO_BYTES + REFERENCE_BYTES * references);
+  }
+
+  /**
+   * What this evidence takes on the heap, estimated: its findings and indexes, and the answers
+   * remembered on it since. A cache bounds itself by it (the snapshot's evidence cache).
+   */
+  get bytes(): number {
+    return IMAGE_BYTES + FINDING_BYTES * this.findings.length + this.grown;
+  }
+
+  /** Tells `listener` each time the estimate grows (one listener: the cache that holds it). */
+  onGrow(listener: () => void): void {
+    this.#onGrowth = listener;
+  }
+
+  private grow(bytes: number): void {
+    this.grown += bytes;
+    this.#onGrowth?.();
   }
 }
 

@@ -20,7 +20,10 @@ const NOTHING_REMOVED: Matched['removed'] = [];
 // nothing is allocated when the rule has no CVE exemption that applies.
 export function matchFindings(rule: CompiledRule, evidence: ImageEvidence, at: number): Matched {
   let selected = evidence.recall<readonly Finding[]>(rule.selectionKey);
-  if (selected === undefined) evidence.remember(rule.selectionKey, (selected = selectedFindings(rule, evidence)));
+  if (selected === undefined) {
+    selected = selectedFindings(rule, evidence);
+    evidence.remember(rule.selectionKey, selected, selected.length);
+  }
   const all = rule.cveExemptions;
   if (all.length === 0 || selected.length === 0) return { findings: selected, removed: NOTHING_REMOVED };
   let applying: CompiledExemption[] | undefined;
@@ -35,7 +38,10 @@ export function matchFindings(rule: CompiledRule, evidence: ImageEvidence, at: n
   if (exemptions.length === 0) return { findings: selected, removed: NOTHING_REMOVED };
   const key = applying === undefined ? rule.allExemptedKey : exemptedKey(rule.conditionKey, exemptions);
   let matched = evidence.recall<Matched>(key);
-  if (matched === undefined) evidence.remember(key, (matched = removeExempted(selected, exemptions)));
+  if (matched === undefined) {
+    matched = removeExempted(selected, exemptions);
+    evidence.remember(key, matched, matched.findings.length + matched.removed.length);
+  }
   return matched;
 }
 
