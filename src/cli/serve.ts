@@ -12,7 +12,7 @@ import type { Store } from '../store/store.js';
 import { startWebhook, type RunningWebhookService } from '../webhook/webhook.js';
 import type { Io } from './main.js';
 import { processStopSignal, type StopSignal } from './stop-signal.js';
-import { caBundleLines, excludedNamespaces, port, registryOptions, tlsFiles, withWebhookOptions, type WebhookFlags } from './webhook-options.js';
+import { caBundleLines, evidenceCache, excludedNamespaces, port, registryOptions, tlsFiles, withWebhookOptions, type WebhookFlags } from './webhook-options.js';
 
 interface ServeOptions extends Partial<WebhookFlags> {
   dataDir: string;
@@ -115,6 +115,7 @@ function startAllInOneWebhook(options: ServeOptions & WebhookFlags, store: Store
     ...(tls && { tls }),
     tlsHosts: options.tlsHost,
     registry: registryOptions(options),
+    ...evidenceCache(options),
     excludedNamespaces: excludedNamespaces(options),
     logger,
     // In-process: a change reaches the webhook within a second.

@@ -19,6 +19,7 @@ export interface WebhookFlags {
   resolveTags: boolean;
   digestTtl: number;
   digestCacheSize: number;
+  evidenceCacheMib?: number;
   excludeNamespace: string[];
 }
 
@@ -37,7 +38,8 @@ export function withWebhookOptions(command: Command): Command {
     .option('--platform <os/arch>', 'the platform whose manifest a multi-arch tag resolves to', 'linux/amd64')
     .option('--no-resolve-tags', 'do not ask registries: match tags only through the tags scan reports name')
     .option('--digest-ttl <duration>', 'how long a resolved tag is trusted', millis, 300_000)
-    .option('--digest-cache-size <n>', 'resolved tags kept (least recently used go first; a multi-arch tag takes two, the tag and its index); about 200 bytes each', positiveInteger, 10_000)
+    .option('--digest-cache-size <n>', 'resolved tags kept (least recently used go first; a multi-arch tag takes two, the tag and its index); about 500 bytes each', positiveInteger, 10_000)
+    .option('--evidence-cache-mib <n>', "memory for the findings of the images admission asks about, kept ready to evaluate (least recently used go first); default a tenth of the heap's limit, which follows the container's memory limit", positiveInteger)
     .option('--exclude-namespace <ns>', 'namespaces allowed untouched, besides kube-system (repeatable)', repeat, [] as string[]);
 }
 
@@ -50,6 +52,11 @@ export function registryOptions(flags: WebhookFlags): RegistryOptions {
     ttlMs: flags.digestTtl,
     cacheSize: flags.digestCacheSize,
   };
+}
+
+/** The evidence cache's bound from --evidence-cache-mib, when given. */
+export function evidenceCache(flags: WebhookFlags): { evidenceCacheBytes?: number } {
+  return flags.evidenceCacheMib === undefined ? {} : { evidenceCacheBytes: flags.evidenceCacheMib * 1_048_576 };
 }
 
 export function tlsFiles(flags: WebhookFlags): { certFile: string; keyFile: string } | undefined {

@@ -19,7 +19,7 @@ import { startWebhook } from '../webhook/webhook.js';
 import { poolMetrics, startWorkerPool, workerHeapMiB, workerIndex } from '../webhook/worker-pool.js';
 import type { Io } from './main.js';
 import { processStopSignal, type StopSignal } from './stop-signal.js';
-import { caBundleLines, excludedNamespaces, millis, registryOptions, tlsFiles, withWebhookOptions, type WebhookFlags } from './webhook-options.js';
+import { caBundleLines, evidenceCache, excludedNamespaces, millis, registryOptions, tlsFiles, withWebhookOptions, type WebhookFlags } from './webhook-options.js';
 
 interface SensorFlags extends WebhookFlags {
   controlPlane: string;
@@ -90,6 +90,7 @@ export function registerWebhook(program: Command, io: Io, stopSignal: StopSignal
       ...(tls && { tls }),
       tlsHosts: flags.tlsHost,
       registry: registryOptions(flags),
+      ...evidenceCache(flags),
       excludedNamespaces: excludedNamespaces(flags),
       logger,
       syncIntervalMs: flags.syncInterval,

@@ -158,6 +158,29 @@ describe('scans', () => {
     snapshot.apply({ scans: page(scan({ keys: [digestOf('1')], manifestDigest: digestOf('1'), tags: [], scannedAt: '2026-02-09T00:00:00.000Z', findings: [finding('CVE-REBUILT')] })) });
     expect(ids(tags[0] ?? '')).toEqual(['CVE-REBUILT']);
   });
+
+  test('evidence is cached up to a weight in bytes too, the answers remembered on it counted as they come', () => {
+    snapshot.close();
+    const bound = 2_000_000;
+    snapshot = LocalSnapshot.open(join(temp.dir, 'weighed.db'), { evidenceCacheBytes: bound });
+    const tagOf = (i: number) => `registry.example.com/app-${i}:1`;
+    const many = Array.from({ length: 300 }, (_, i) => finding(`CVE-2026-${i}`));
+    snapshot.apply({ scans: page(...Array.from({ length: 40 }, (_, i) => scan({ keys: [digestOf(String(i + 1))], manifestDigest: digestOf(String(i + 1)), tags: [tagOf(i)], findings: many }))) });
+    // Each image of 300 findings weighs some 100 kB: a count of 4,096 would keep all forty.
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 40; i++) snapshot.lookup(ref(tagOf(i)));
+    const full = snapshot.evidenceCache();
+    expect(full.images).toBeGreaterThan(10);
+    expect(full.images).toBeLessThan(25);
+    expect(full.bytes).toBeLessThanOrEqual(bound);
+    // The last image asked for grows by an answer a rule remembers on it, as the engine does.
+    const last = snapshot.lookup(ref(tagOf(39)))?.evidence;
+    const before = last?.bytes ?? 0;
+    last?.remember('a rule asked', many, many.length);
+    const grown = snapshot.evidenceCache();
+    expect(grown.bytes - full.bytes).toBeLessThanOrEqual((last?.bytes ?? 0) - before);
+    expect(grown.bytes).toBeLessThanOrEqual(bound);
+    expect(snapshot.lookup(ref(tagOf(39)))?.evidence).toBe(last);
+  });
 });
 
 describe('on disk', () => {

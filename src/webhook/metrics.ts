@@ -47,9 +47,28 @@ export class WebhookMetrics {
   readonly outboxPending = new Gauge({ name: 'portcullis_outbox_pending_events', help: 'Admission events recorded and not yet delivered to the control plane.', registers: [this.registry] });
   // max: a worker pool's /metrics says 1 when any worker is stale.
   readonly snapshotStale = new Gauge({ name: 'portcullis_snapshot_stale', help: '1 while the webhook decides from its last-known-good snapshot because syncing fails.', registers: [this.registry], aggregator: 'max' });
+  // Read at each scrape (and at each gathering of a pool's metrics) from the snapshot.
+  readonly evidenceCacheImages: Gauge = new Gauge({
+    name: 'portcullis_evidence_cache_images',
+    help: "Images whose findings are kept built in memory (the snapshot's evidence cache).",
+    registers: [this.registry],
+    collect: (): void => this.evidenceCacheImages.set(this.evidenceCache?.().images ?? 0),
+  });
+  readonly evidenceCacheBytes: Gauge = new Gauge({
+    name: 'portcullis_evidence_cache_bytes',
+    help: 'What the evidence cache takes on the heap, estimated; bounded by --evidence-cache-mib.',
+    registers: [this.registry],
+    collect: (): void => this.evidenceCacheBytes.set(this.evidenceCache?.().bytes ?? 0),
+  });
+  private evidenceCache: (() => { readonly images: number; readonly bytes: number }) | undefined;
 
   /** The text /metrics answers: this registry's, or a worker pool's gathered from every worker (see poolMetrics). */
   private exposition: () => Promise<string> = () => this.registry.metrics();
+
+  /** Where the evidence cache gauges read from. */
+  observeEvidenceCache(read: () => { readonly images: number; readonly bytes: number }): void {
+    this.evidenceCache = read;
+  }
 
   constructor(collectProcess = false) {
     if (collectProcess) collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_webhook_' });

@@ -717,6 +717,8 @@ describe('TLS, health and metrics', () => {
     expect(metricValue(text, 'portcullis_admission_bad_reviews_total', {})).toBeGreaterThanOrEqual(5);
     expect(text).toContain('portcullis_registry_lookup_seconds_bucket');
     expect(text).toContain('portcullis_snapshot_stale 0');
+    expect(metricValue(text, 'portcullis_evidence_cache_images', {})).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'portcullis_evidence_cache_bytes', {})).toBeGreaterThan(1_000);
   });
 });
 

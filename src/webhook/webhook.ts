@@ -10,7 +10,7 @@ import type { FailureMode } from '../admission/decide.js';
 import type { RegistryCredentials } from '../registry/hosts.js';
 import { OciClient, type ManifestLookup } from '../registry/oci-client.js';
 import { DigestResolver } from '../registry/resolver.js';
-import { LocalSnapshot, SNAPSHOT_FILE } from '../sensor/local-snapshot.js';
+import { LocalSnapshot, SNAPSHOT_FILE, type SnapshotChange } from '../sensor/local-snapshot.js';
 import { connectionToken } from '../sensor/control-plane.js';
 import type { EventSink } from '../sensor/event-sinks.js';
 import { OUTBOX_FILE, Outbox } from '../sensor/outbox.js';
@@ -44,6 +44,8 @@ export interface WebhookOptions {
   readonly snapshotFile?: string;
   /** A worker of a pool shares the snapshot file with the others (see shared-snapshot.ts). */
   readonly sharing?: SnapshotSharing;
+  /** What the snapshot's evidence cache may take on the heap; default a share of the heap's limit (see defaultEvidenceCacheBytes). */
+  readonly evidenceCacheBytes?: number;
   readonly host: string;
   readonly port: number;
   readonly source: SyncSource;
@@ -114,7 +116,10 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   // A source described in data syncs in a thread of its own, and this snapshot follows it (the
   // thread starts after the file is read below, so no change of its goes unseen).
   const threaded = sharing?.role === 'follows' ? undefined : options.source.portable;
-  const snapshot = LocalSnapshot.open(snapshotFile, sharing?.role === 'syncs' && threaded === undefined ? { onChange: (change) => sharing.publish(change) } : {});
+  const snapshot = LocalSnapshot.open(snapshotFile, {
+    ...(options.evidenceCacheBytes !== undefined && { evidenceCacheBytes: options.evidenceCacheBytes }),
+    ...(sharing?.role === 'syncs' && threaded === undefined && { onChange: (change: SnapshotChange) => sharing.publish(change) }),
+  });
   // Subscribed as the file is read: a change told before was committed before, and is in what was read.
   const unfollow = sharing?.role === 'follows' ? followSnapshot(snapshot, sharing, options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS) : undefined;
   // NORMAL: an enqueued event survives the process dying at any moment; an fsync per admission
@@ -222,6 +227,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
       metrics.outboxPending.set(outbox.pending());
       metrics.snapshotStale.set(snapshot.state.stale ? 1 : 0);
     }, 5_000);
+    metrics.observeEvidenceCache(() => snapshot.evidenceCache());
     pendingTimer.unref();
     closers.push(() => clearInterval(pendingTimer));
     log.info({ url: server.url, cluster: options.cluster, failureMode: options.failureMode, deadlineMs: options.deadlineMs }, 'webhook listening');
