@@ -198,7 +198,7 @@ describe('portcullis install', () => {
   test('--workers runs that many processes per replica, with requests and the memory limit to match', async () => {
     const container = podSpecOf(one(await objects('--workers', '4'), 'Deployment')).containers[0];
     expect(container.args.join(' ')).toContain('--workers 4');
-    expect(container.resources).toEqual({ requests: { cpu: '400m', memory: '512Mi' }, limits: { memory: '2048Mi' } });
+    expect(container.resources).toEqual({ requests: { cpu: '400m', memory: '1024Mi' }, limits: { memory: '4096Mi' } });
   });
 
   test('without --ca-bundle, cert-manager issues the serving certificate and injects its CA', async () => {
