@@ -7,6 +7,9 @@
 // rate (when the webhook can take it) and at half its own, and for clients in a loop; and at full
 // load against images without findings, where nothing is recorded (the decision path alone).
 //   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --paced 100,500 --cpu-prof DIR]
+//                         [-- --memory-limit MiB --digest-cache-size N --evidence-cache-mib N]
+// `--memory-limit`: the webhook runs in a memory cgroup of that size, as in a pod with that limit
+// (root only; see memory-limit.ts). `--digest-cache-size` defaults to --images (every tag cached).
 // `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
 // benchmark's rules, hundreds in scope of every request.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { memoryCgroup } from './memory-limit.js';
 import { pacedLoad } from './paced-load.js';
 import { TEAM_NAMESPACES } from '../synthetic.js';
 import { imageTag } from './images.js';
@@ -36,6 +40,12 @@ const { values } = parseArgs({
     events: { type: 'string', default: 'control-plane' },
     /** More paced runs, at these rates (req/s, comma-separated): the latency at a cluster's own admission rate. */
     paced: { type: 'string' },
+    /** The webhook in a memory cgroup of this many MiB, as a pod with that memory limit. */
+    'memory-limit': { type: 'string' },
+    /** The webhook's --digest-cache-size; default --images. */
+    'digest-cache-size': { type: 'string' },
+    /** The webhook's --evidence-cache-mib; default its own (a share of the heap's limit). */
+    'evidence-cache-mib': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -43,6 +53,7 @@ const connections = Number(values.connections);
 const imageCount = Number(values.images);
 const extraRates = (values.paced ?? '').split(',').filter((rate) => rate.trim() !== '').map(Number);
 if (extraRates.some((rate) => !(rate > 0))) throw new Error(`--paced ${values.paced}: rates in requests per second, comma-separated (e.g. 100,500)`);
+const cgroup = values['memory-limit'] === undefined ? undefined : memoryCgroup(Number(values['memory-limit']));
 
 interface Target {
   readonly child: ChildProcess;
@@ -55,7 +66,12 @@ interface Target {
 async function start(mode: 'webhook' | 'noop' | 'sink', findings = values.findings ?? '50'): Promise<Target> {
   const profiling = mode === 'webhook' && values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
   const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', findings, '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped', '--workers', values.workers ?? '1', ...(mode === 'sink' ? [] : ['--sink', values.events === 'store' ? 'store' : sinkUrl])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  if (mode === 'webhook') {
+    args.push('--digest-cache-size', values['digest-cache-size'] ?? String(imageCount));
+    if (values['evidence-cache-mib'] !== undefined) args.push('--evidence-cache-mib', values['evidence-cache-mib']);
+  }
+  const [command, commandArgs] = mode === 'webhook' && cgroup ? cgroup.wrap(process.execPath, args) : [process.execPath, args];
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the ${mode} target exited with ${code}`)));
@@ -251,6 +267,10 @@ const noopOwnHalf = await paced(ownHalf, noopAgain.url);
 noopAgain.child.kill();
 
 console.log(`webhook benchmark: Deployment of 3 images; snapshot of ${imageCount} images × ${values.findings} findings, ${String(webhook.info.rules)} rules (${values.policy}); ${values.workers === '1' ? '' : `${values.workers} webhook workers; `}${connections} keep-alive connections, ${seconds} s per run (node ${process.version})`);
+if (cgroup) {
+  const peak = cgroup.peakBytes();
+  console.log(`  the webhook ran in a memory cgroup of ${cgroup.limitMiB} MiB, as in a pod with that limit: ${peak === undefined ? '' : `at most ${(peak / 1048576).toFixed(0)} MiB used (page cache included), `}${cgroup.oomKills()} killed for memory`);
+}
 console.log(`  target ready in ${(readyMs / 1000).toFixed(1)} s (snapshot filled in ${(Number(webhook.info.fillMs) / 1000).toFixed(1)} s; reused when present)`);
 console.log(`${''.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p99.9 ms'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'errors'.padStart(7)}`);
 console.log(row('no-op HTTPS (floor), full load', noopFull, noopRss));
@@ -270,3 +290,4 @@ if (cleanFull) console.log(`  no findings: the same reviews against images witho
 console.log(`  webhook throughput is ${((webhookFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's (target: at least 50%); p99 at half the no-op's load: ${webhookHalf ? `${webhookHalf.p99.toFixed(2)} ms` : 'beyond its throughput'} (target: under 5 ms)`);
 // Its pipe would keep this process running.
 eventSink.child.kill();
+cgroup?.remove();

@@ -42,6 +42,10 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     /** The control plane that takes the events (this file's `sink` mode answers POST /api/v1/events there), or `store`. */
     sink: { type: 'string' },
+    /** Resolved tags the webhook keeps; default --images (every tag). */
+    'digest-cache-size': { type: 'string' },
+    /** The webhook's evidence cache in MiB; default its own. */
+    'evidence-cache-mib': { type: 'string' },
   },
 });
 const dir = values.dir ?? '/tmp/portcullis-bench-webhook';
@@ -214,8 +218,9 @@ async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: nu
     sink,
     failureMode: 'open',
     deadlineMs: 2000,
-    // Room for every image's tag: the benchmark measures admission with digests cached.
-    registry: { resolve: true, lookup: new MemoryRegistry(), cacheSize: imageCount },
+    // Room for every image's tag by default: the benchmark measures admission with digests cached.
+    registry: { resolve: true, lookup: new MemoryRegistry(), cacheSize: Number(values['digest-cache-size'] ?? imageCount) },
+    ...(values['evidence-cache-mib'] !== undefined && { evidenceCacheBytes: Number(values['evidence-cache-mib']) * 1_048_576 }),
     logger: pino({ level: 'warn' }),
     syncIntervalMs: 3_600_000,
     ...shared,
