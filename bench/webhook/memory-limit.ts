@@ -1,6 +1,7 @@
 // `--memory-limit <MiB>`: the benchmark's webhook runs in a memory cgroup of that size, as in a
 // pod with that memory limit. V8 then sizes its heap from the limit (half of it), as it does in
-// the pod, and the kernel counts the process's page cache against it. Needs root and a cgroup
+// the pod, and the kernel charges the page cache the process brings in against it (pages of the
+// snapshot already cached by an earlier run stay charged to whoever read them first). Needs root and a cgroup
 // file system with the memory controller (v2's memory.max, or v1's memory.limit_in_bytes).
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ export interface MemoryCgroup {
   readonly limitMiB: number;
   /** The command and arguments that run `command` inside the cgroup. */
   wrap(command: string, args: readonly string[]): [string, string[]];
-  /** The most the cgroup has used since it was made (page cache included), when the kernel says. */
+  /** The most charged to the cgroup since it was made (the page cache it brought in included), when the kernel says. */
   peakBytes(): number | undefined;
   /** Processes the kernel killed for the limit. */
   oomKills(): number;

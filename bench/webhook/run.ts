@@ -269,7 +269,7 @@ noopAgain.child.kill();
 console.log(`webhook benchmark: Deployment of 3 images; snapshot of ${imageCount} images × ${values.findings} findings, ${String(webhook.info.rules)} rules (${values.policy}); ${values.workers === '1' ? '' : `${values.workers} webhook workers; `}${connections} keep-alive connections, ${seconds} s per run (node ${process.version})`);
 if (cgroup) {
   const peak = cgroup.peakBytes();
-  console.log(`  the webhook ran in a memory cgroup of ${cgroup.limitMiB} MiB, as in a pod with that limit: ${peak === undefined ? '' : `at most ${(peak / 1048576).toFixed(0)} MiB used (page cache included), `}${cgroup.oomKills()} killed for memory`);
+  console.log(`  the webhook ran in a memory cgroup of ${cgroup.limitMiB} MiB, as in a pod with that limit: ${peak === undefined ? '' : `at most ${(peak / 1048576).toFixed(0)} MiB charged to it (the page cache it brought in included), `}${cgroup.oomKills()} killed for memory`);
 }
 console.log(`  target ready in ${(readyMs / 1000).toFixed(1)} s (snapshot filled in ${(Number(webhook.info.fillMs) / 1000).toFixed(1)} s; reused when present)`);
 console.log(`${''.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p99.9 ms'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'errors'.padStart(7)}`);

@@ -227,9 +227,9 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
       metrics.outboxPending.set(outbox.pending());
       metrics.snapshotStale.set(snapshot.state.stale ? 1 : 0);
     }, 5_000);
-    metrics.observeEvidenceCache(() => snapshot.evidenceCache());
     pendingTimer.unref();
     closers.push(() => clearInterval(pendingTimer));
+    metrics.observeEvidenceCache(() => snapshot.evidenceCache());
     log.info({ url: server.url, cluster: options.cluster, failureMode: options.failureMode, deadlineMs: options.deadlineMs }, 'webhook listening');
     return {
       url: server.url,
