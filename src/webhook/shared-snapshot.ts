@@ -4,6 +4,7 @@
 // each change (see LocalSnapshot.follow). One sync for the replica, one file on disk and in the
 // page cache, whatever the number of workers.
 import type { LocalSnapshot, SnapshotChange } from '../sensor/local-snapshot.js';
+import type { SnapshotState } from '../sensor/policy-snapshot.js';
 
 /** How a webhook shares its snapshot; absent: it has one of its own, and syncs it. */
 export type SnapshotSharing =
@@ -42,16 +43,31 @@ export function workerSnapshotSharing(index: number): SnapshotSharing {
   };
 }
 
-/** Sync rounds without a word from worker 0 after which a follower says its snapshot is stale. */
-const SILENT_ROUNDS = 3;
+/** Sync intervals without a word from worker 0 after which a follower says its snapshot is stale. */
+const SILENT_INTERVALS = 3;
+
+/** A change that tells nothing but the state: worker 0's word that it is alive, and how its snapshot stands. */
+const stateOnly = (state: SnapshotState): SnapshotChange => ({ rules: false, settings: false, keys: [], tags: [], swept: false, state });
 
 /**
- * Makes `snapshot` follow the worker that syncs it. That worker tells after each sync round that
- * succeeds (the round's time is a change); when it has said nothing for a few rounds, it is down
- * or restarting, or its rounds fail (the control plane is away), so the follower says its
- * snapshot is stale (/readyz, /metrics) until it hears again. It may say so a little before
- * worker 0 itself does, which waits for three failed rounds with backoff between them. Answers
- * a function that stops following.
+ * Worker 0 tells the followers its snapshot's state once every sync interval, besides each change
+ * it commits, so that their silence watch (followSnapshot) hears from it however long a sync round
+ * takes: a round that pages in a large snapshot can take several intervals, and was mistaken for
+ * a dead worker 0. Whether rounds fail is in the state itself (worker 0's syncer says when the
+ * snapshot is stale). Answers a function that stops telling.
+ */
+export function tellSnapshotState(snapshot: Pick<LocalSnapshot, 'state'>, sharing: Extract<SnapshotSharing, { role: 'syncs' }>, syncIntervalMs: number): () => void {
+  const timer = setInterval(() => sharing.publish(stateOnly(snapshot.state)), syncIntervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Makes `snapshot` follow the worker that syncs it. That worker tells every change it commits,
+ * and its state once an interval (tellSnapshotState), stale or not as its syncer says. When it has
+ * said nothing for three intervals it is down, restarting or stuck, so the follower says its
+ * snapshot is stale (/readyz, /metrics) until it hears again. Answers a function that stops
+ * following.
  */
 export function followSnapshot(snapshot: LocalSnapshot, sharing: Extract<SnapshotSharing, { role: 'follows' }>, syncIntervalMs: number): () => void {
   let heardAt = Date.now();
@@ -60,7 +76,7 @@ export function followSnapshot(snapshot: LocalSnapshot, sharing: Extract<Snapsho
     snapshot.follow(change);
   });
   const watch = setInterval(() => {
-    if (Date.now() - heardAt > SILENT_ROUNDS * syncIntervalMs && !snapshot.state.stale) snapshot.setStale(true);
+    if (Date.now() - heardAt > SILENT_INTERVALS * syncIntervalMs && !snapshot.state.stale) snapshot.setStale(true);
   }, syncIntervalMs);
   watch.unref();
   return () => {

@@ -20,7 +20,7 @@ import { SyncThread } from '../sensor/sync-thread.js';
 import { AdmissionHandler } from './admission-handler.js';
 import { WebhookMetrics } from './metrics.js';
 import { startWebhookServer } from './server.js';
-import { followSnapshot, type SnapshotSharing } from './shared-snapshot.js';
+import { followSnapshot, tellSnapshotState, type SnapshotSharing } from './shared-snapshot.js';
 import { fetchPinnedTo } from '../tls/pinned-peer.js';
 import { ensureSelfSigned, keepSelfSignedRenewed, readTls, watchTls, type TlsFiles } from '../tls/serving-tls.js';
 
@@ -148,6 +148,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
         : new Syncer({ source: options.source, snapshot, logger: log, ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }) });
   const closers: (() => unknown)[] = [];
   if (unfollow) closers.push(unfollow);
+  if (sharing?.role === 'syncs') closers.push(tellSnapshotState(snapshot, sharing, options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS));
   try {
     if (syncer) {
       syncer.start();
