@@ -70,6 +70,18 @@ describe('rules', () => {
     expect(snapshot.rules().map((rule) => rule.ref.name)).toEqual(['A-audit']);
   });
 
+  test('a change recompiles only the rules it changed: the others keep their compiled form', () => {
+    snapshot.apply({ rules: rules({ id: 'r1', seq: 1, rule: { ...DEFAULT_RULE, name: 'one' } }, { id: 'r2', seq: 2, rule: { ...DEFAULT_RULE, name: 'two' } }) });
+    const [one, two] = snapshot.rules();
+    snapshot.apply({ rules: rules({ id: 'r2', version: 2, seq: 3, rule: { ...DEFAULT_RULE, name: 'two', action: 'Deny' } }, { id: 'r3', seq: 4, rule: { ...DEFAULT_RULE, name: 'three' } }) });
+    const [oneAgain, three, twoAgain] = snapshot.rules();
+    expect(oneAgain).toBe(one);
+    expect(twoAgain).not.toBe(two);
+    expect(twoAgain?.rule.action).toBe('Deny');
+    expect(twoAgain?.ref).toEqual({ name: 'two', id: 'r2', version: 2 });
+    expect(three?.ref.name).toBe('three');
+  });
+
   test('a rule that does not compile fails the step and leaves the snapshot as it was', () => {
     snapshot.apply({ rules: rules({ id: 'r1', seq: 1, rule: DEFAULT_RULE }) });
     const broken: Rule = { ...DEFAULT_RULE, name: 'broken', maxScanAge: 'soon' };
@@ -325,6 +337,15 @@ describe('a follower: another snapshot on the same file, told of each change (we
       expect(reader.settings().recordAllowed).toBe(true);
       expect(reader.cluster('prod-eu')?.account).toBe('123456789012');
       expect(reader.state).toEqual(leader.state);
+
+      // A change to one rule: the follower reads and compiles that rule again, not the others.
+      const [first, second] = reader.rules();
+      leader.apply({ rules: rules({ id: 'r2', version: 2, seq: 3, rule: { ...DEFAULT_RULE, name: 'second', action: 'Audit' } }) });
+      catchUp();
+      const [firstAgain, secondAgain] = reader.rules();
+      expect(firstAgain).toBe(first);
+      expect(secondAgain).not.toBe(second);
+      expect(secondAgain).toMatchObject({ rule: { action: 'Audit' }, ref: { id: 'r2', version: 2 } });
 
       leader.setStale(true);
       catchUp();
