@@ -25,11 +25,22 @@ describe('ImageEvidence.bytes', () => {
     ];
     decide(aTarget(image), rules);
     const after = evidence.bytes;
-    // The lists the answers hold: 100 Critical, 200 Critical or High, 99 after the exemption.
-    expect(after - before).toBeGreaterThanOrEqual(8 * (100 + 200 + 99));
+    // The lists made for the answers: 200 Critical or High, 99 Critical after the exemption (the
+    // 100 Critical alone are the evidence's own index, held already).
+    expect(after - before).toBeGreaterThanOrEqual(8 * (200 + 99));
     expect(told).toBeGreaterThanOrEqual(3);
     const toldBefore = told;
     decide(aTarget(image), rules);
     expect([evidence.bytes, told]).toEqual([after, toldBefore]);
+  });
+
+  test('an answer that is a list the evidence holds already costs its entry, not the list again', () => {
+    const image = scannedImage('registry.example.com/a:1', findings(200));
+    const evidence = image.evidence!;
+    const before = evidence.bytes;
+    decide(aTarget(image), [aRule({ name: 'critical', conditions: { severities: ['Critical'] } })]);
+    // The 100 Critical findings are the evidence's severity index: nothing like 8 bytes for each.
+    expect(evidence.bytes - before).toBeGreaterThan(0);
+    expect(evidence.bytes - before).toBeLessThan(8 * 100);
   });
 });

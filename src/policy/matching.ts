@@ -21,8 +21,10 @@ const NOTHING_REMOVED: Matched['removed'] = [];
 export function matchFindings(rule: CompiledRule, evidence: ImageEvidence, at: number): Matched {
   let selected = evidence.recall<readonly Finding[]>(rule.selectionKey);
   if (selected === undefined) {
-    selected = selectedFindings(rule, evidence);
-    evidence.remember(rule.selectionKey, selected, selected.length);
+    const base = rule.allFindings ? evidence.findings : evidence.withSeverities(rule.severityMask);
+    selected = selectedFindings(rule, evidence, base);
+    // A list the evidence holds already (severities alone select) costs only the memo's entry.
+    evidence.remember(rule.selectionKey, selected, selected === base ? 0 : selected.length);
   }
   const all = rule.cveExemptions;
   if (all.length === 0 || selected.length === 0) return { findings: selected, removed: NOTHING_REMOVED };
@@ -53,9 +55,9 @@ function touches(exemption: CompiledExemption, evidence: ImageEvidence): boolean
   return touching;
 }
 
-/** The findings the conditions select, worst first, before CVE exemptions. */
-function selectedFindings(rule: CompiledRule, evidence: ImageEvidence): readonly Finding[] {
-  let findings = rule.allFindings ? evidence.findings : evidence.withSeverities(rule.severityMask);
+/** The findings the conditions select, worst first, before CVE exemptions; `base`: those of the rule's severities (all, when it names none). */
+function selectedFindings(rule: CompiledRule, evidence: ImageEvidence, base: readonly Finding[]): readonly Finding[] {
+  let findings = base;
   // A finding named by id that the severity set already holds adds nothing.
   const extra = rule.cves
     .flatMap((id) => evidence.withId(id))
