@@ -150,6 +150,25 @@ describe('scans', () => {
     expect(entry?.evidence?.findings.map((f) => f.id)).toEqual(['CVE-7']);
   });
 
+  test('tags are read from the file as they are asked, a bounded few kept: a tag asked before any scan named it is found once one does', () => {
+    snapshot.close();
+    snapshot = LocalSnapshot.open(join(temp.dir, 'tags.db'), { tagCacheSize: 2 });
+    const tagOf = (i: number) => `registry.example.com/app-${i}:1`;
+    const LATER = 'registry.example.com/later:1';
+    expect(snapshot.lookup(ref(LATER))).toBeUndefined();
+    snapshot.apply({ scans: page(...Array.from({ length: 10 }, (_, i) => scan({ keys: [digestOf(String(i + 1))], manifestDigest: digestOf(String(i + 1)), tags: [tagOf(i)], findings: [finding(`CVE-${i}`)] }))) });
+    // Ten tags through a cache of two, twice over: each found, by the key its scan named.
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 10; i++) expect(snapshot.lookup(ref(tagOf(i)))?.digest).toBe(digestOf(String(i + 1)));
+    // Asked (and not found) before; now a scan names it.
+    expect(snapshot.lookup(ref(LATER))).toBeUndefined();
+    snapshot.apply({ scans: page(scan({ keys: [digestOf('20')], manifestDigest: digestOf('20'), tags: [LATER], findings: [finding('CVE-20')] })) });
+    expect(snapshot.lookup(ref(LATER))?.digest).toBe(digestOf('20'));
+    // A tag in the cache that moves to a new build is read again.
+    expect(snapshot.lookup(ref(tagOf(9)))?.digest).toBe(digestOf('10'));
+    snapshot.apply({ scans: page(scan({ keys: [digestOf('21')], manifestDigest: digestOf('21'), scannedAt: '2026-02-05T00:00:00.000Z', tags: [tagOf(9)], findings: [] })) });
+    expect(snapshot.lookup(ref(tagOf(9)))?.digest).toBe(digestOf('21'));
+  });
+
   test('evidence is cached up to its bound and rebuilt after a change or an eviction', () => {
     snapshot.close();
     snapshot = LocalSnapshot.open(join(temp.dir, 'small.db'), { evidenceCacheSize: 2 });
@@ -321,6 +340,8 @@ describe('a follower: another snapshot on the same file, told of each change (we
       // Opened after the first change: it reads it from the file.
       expect(reader.rules().map((rule) => rule.ref.name)).toEqual(['first']);
       expect(idsIn(reader, TAG)).toEqual(['CVE-1']);
+      // No scan names the other tag yet: the reader remembers that, until it is told otherwise.
+      expect(reader.lookup(ref(OTHER_TAG))).toBeUndefined();
 
       leader.apply({
         rules: rules({ id: 'r2', seq: 2, rule: { ...DEFAULT_RULE, name: 'second', action: 'Deny' } }),
@@ -328,8 +349,9 @@ describe('a follower: another snapshot on the same file, told of each change (we
         settings: { settings: { ...DEFAULT_SETTINGS, recordAllowed: true }, accounts: [], clusters: [{ name: 'prod-eu', provider: 'aws', account: '123456789012', registeredAt: '2026-03-01T00:00:00.000Z' }] },
         syncedAt: '2026-03-02T00:00:00.000Z',
       });
-      // Until it is told, it decides by what it had (its evidence cached).
+      // Until it is told, it decides by what it had (its evidence and the tags it asked about cached).
       expect(idsIn(reader, TAG)).toEqual(['CVE-1']);
+      expect(reader.lookup(ref(OTHER_TAG))).toBeUndefined();
       catchUp();
       expect(reader.rules().map((rule) => rule.ref.name)).toEqual(['first', 'second']);
       expect(idsIn(reader, TAG)).toEqual(['CVE-2']);

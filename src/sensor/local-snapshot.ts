@@ -1,7 +1,8 @@
 // The webhook's last-known-good snapshot, kept in `snapshot.db` in its data directory, so that a
-// restart serves what was synced before even while the control plane is away. Rules, settings
-// and tags sit in memory; findings stay on disk, and the evidence of the images admission asks
-// about is built on demand into a bounded LRU (a hit is a Map lookup, no I/O).
+// restart serves what was synced before even while the control plane is away. Rules and
+// settings sit in memory; tags and findings stay on disk, and what admission asks about (the key
+// a tag names, the evidence of an image, built on demand) is kept in bounded LRUs (a hit is a
+// Map lookup, no I/O), so that memory does not grow with the snapshot.
 import { getHeapStatistics } from 'node:v8';
 import { DEFAULT_SETTINGS, type Settings } from '../api/settings.js';
 import { mergeFindings } from '../findings/catalog.js';
@@ -15,7 +16,7 @@ import { optional, type SqliteDatabase } from '../store/sqlite/database.js';
 import type { AccountSettings, Cluster } from '../store/store.js';
 import { decodeFindings, encodeFindings } from './findings-codec.js';
 import { openLocalDatabase, type LocalSchema } from './local-database.js';
-import { SegmentedLruCache } from './lru.js';
+import { LruCache, SegmentedLruCache } from './lru.js';
 import type { PolicySnapshot, SnapshotEntry, SnapshotState } from './policy-snapshot.js';
 import { compactFinding, type SyncRule, type SyncRules, type SyncScan, type SyncScans, type SyncSettings } from './sync-protocol.js';
 
@@ -25,9 +26,16 @@ export const SNAPSHOT_FILE = 'snapshot.db';
 export const DEFAULT_EVIDENCE_CACHE = 4096;
 
 /**
+ * Tags whose key (the digest a scan names) is kept in memory, at most: some 300 bytes each. A
+ * tag is looked up only when no registry resolves it (registry access off, or a scan of an image
+ * archive, which names no digest); a cluster runs a few thousand.
+ */
+export const DEFAULT_TAG_CACHE = 16_384;
+
+/**
  * The share of the heap's limit the evidence cache may take by default. The limit follows the
  * container's memory limit (V8 takes half of it: 518 MiB under 1 GiB). The rest of the heap holds
- * the tags, the digest cache, the rules and the requests in flight, and the collector needs room
+ * the tags asked about, the digest cache, the rules and the requests in flight, and the collector needs room
  * above what lives: V8 grows a heap of under 2 GB by as little as a third before it marks it all
  * again, so that every megabyte kept here makes full collections more frequent. Measured under a
  * 512 MiB limit (README, "Memory"): a tenth kept p99 at 100 reviews/s at 9–16 ms, three tenths
@@ -79,6 +87,8 @@ export interface LocalSnapshotOptions {
   readonly evidenceCacheSize?: number;
   /** What that evidence may take on the heap, estimated (ImageEvidence.bytes); default defaultEvidenceCacheBytes(). */
   readonly evidenceCacheBytes?: number;
+  /** Tags whose key is kept in memory, at most; default DEFAULT_TAG_CACHE. */
+  readonly tagCacheSize?: number;
   /**
    * Told of every change, once it is committed: a webhook worker that syncs the snapshot tells
    * the workers that read the same file (see follow()).
@@ -157,7 +167,8 @@ export class LocalSnapshot implements PolicySnapshot {
   private synced: SyncSettings = NO_SETTINGS;
   private accounts = new Map<string, AccountSettings>();
   private clusters = new Map<string, Cluster>();
-  private keyByTag = new Map<string, string>();
+  /** The key each tag names as read from the file; null: no scan names the tag (asked before, so asked again). */
+  private readonly keyByTag: LruCache<string, string | null>;
   /** Built evidence by key; null: no scan covers the key (asked before, so asked again often). */
   private readonly evidence: SegmentedLruCache<string, SnapshotEntry | null>;
   private current: SnapshotState;
@@ -178,10 +189,10 @@ export class LocalSnapshot implements PolicySnapshot {
       maxWeight: options.evidenceCacheBytes ?? defaultEvidenceCacheBytes(),
       weigh: (entry) => ENTRY_BYTES + (entry?.evidence?.bytes ?? 0),
     });
+    this.keyByTag = new LruCache(options.tagCacheSize ?? DEFAULT_TAG_CACHE);
     this.ruleSet = this.readRules();
     this.compiled = this.compile(this.ruleSet);
     this.readSettings();
-    this.readTags();
     const cursors = new Map(db.all<{ name: string; value: string }>('SELECT name, value FROM cursors').map((row) => [row.name, row.value]));
     const syncedAt = cursors.get('syncedAt');
     this.current = Object.freeze({ rulesSeq: Number(cursors.get('rulesSeq') ?? 0), scansSeq: Number(cursors.get('scansSeq') ?? 0), ...(syncedAt !== undefined && { syncedAt }), stale: false });
@@ -220,7 +231,7 @@ export class LocalSnapshot implements PolicySnapshot {
   }
 
   lookup(ref: ImageReference): SnapshotEntry | undefined {
-    const key = ref.digest ?? this.keyByTag.get(taggedName(ref) ?? '');
+    const key = ref.digest ?? this.keyOfTag(taggedName(ref));
     return key === undefined ? undefined : this.entry(key);
   }
 
@@ -260,11 +271,12 @@ export class LocalSnapshot implements PolicySnapshot {
     }
     if (changes.settings) this.useSettings(changes.settings);
     for (const key of applied.keys) this.evidence.delete(key);
-    for (const [tag, key] of applied.tags) this.keyByTag.set(tag, key);
+    // Read again when asked: a big sync changes many tags, most of them never asked about here.
+    for (const tag of applied.tags.keys()) this.keyByTag.delete(tag);
     if (applied.swept) {
       this.generation = { ...this.generation, resyncing: false };
       this.evidence.clear();
-      this.readTags();
+      this.keyByTag.clear();
     }
     this.current = this.nextState(changes);
     this.options.onChange?.({ rules: rules !== undefined, settings: changes.settings !== undefined, keys: [...applied.keys], tags: [...applied.tags], swept: applied.swept, state: this.current });
@@ -283,10 +295,10 @@ export class LocalSnapshot implements PolicySnapshot {
     }
     if (change.settings) this.readSettings();
     for (const key of change.keys) this.evidence.delete(key);
-    for (const [tag, key] of change.tags) this.keyByTag.set(tag, key);
+    for (const [tag] of change.tags) this.keyByTag.delete(tag);
     if (change.swept) {
       this.evidence.clear();
-      this.readTags();
+      this.keyByTag.clear();
     }
     this.current = Object.freeze({ ...change.state });
   }
@@ -471,8 +483,14 @@ export class LocalSnapshot implements PolicySnapshot {
     });
   }
 
-  private readTags(): void {
-    this.keyByTag = new Map(this.db.all<{ tag: string; key: string }>('SELECT tag, key FROM tags').map((row) => [row.tag, row.key]));
+  /** The key scans name `tag` by (the primary key wins: see writeScans), from the cache or the file. */
+  private keyOfTag(tag: string | undefined): string | undefined {
+    if (tag === undefined) return undefined;
+    const cached = this.keyByTag.get(tag);
+    if (cached !== undefined) return cached ?? undefined;
+    const key = this.db.get<{ key: string }>('SELECT key FROM tags WHERE tag = ?', tag)?.key;
+    this.keyByTag.set(tag, key ?? null);
+    return key;
   }
 
   private useSettings(synced: SyncSettings): void {
