@@ -35,11 +35,11 @@ export const DEFAULT_TAG_CACHE = 16_384;
 /**
  * The share of the heap's limit the evidence cache may take by default. The limit follows the
  * container's memory limit (V8 takes half of it: 518 MiB under 1 GiB). The rest of the heap holds
- * the tags asked about, the digest cache, the rules and the requests in flight, and the collector needs room
- * above what lives: V8 grows a heap of under 2 GB by as little as a third before it marks it all
- * again, so that every megabyte kept here makes full collections more frequent. Measured under a
- * 512 MiB limit (README, "Memory"): a tenth kept p99 at 100 reviews/s at 9–16 ms, three tenths
- * at 33 ms. An image of 50 findings takes about 38 KB once the rules have asked their questions of
+ * the tags asked about, the digest cache, the rules and the requests in flight, and the collector
+ * needs room above what lives: V8 grows a heap of under 2 GB by as little as a third before it
+ * marks it all again, so that every megabyte kept here makes full collections more frequent.
+ * Measured under a 512 MiB limit (README, "Memory"): a tenth kept p99 at 100 reviews/s at 9–16
+ * ms, three tenths at 33 ms. An image of 50 findings takes about 38 KB once the rules have asked their questions of
  * it, one of 1,000 findings over 400 KB (ImageEvidence.bytes).
  */
 const EVIDENCE_HEAP_SHARE = 0.1;
