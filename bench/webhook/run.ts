@@ -3,9 +3,11 @@
 // 100,000 images × 50 findings in its snapshot, 1,000 rules, every image's digest cached (the
 // warm-up resolves each tag once). Beside it, the same
 // load against a no-op HTTPS server that parses the review and allows: the floor for Node.
-// Prints requests/s, p50/p99/p99.9 latency and memory: at full load, paced at half the no-op's
-// rate (when the webhook can take it) and at half its own, and for clients in a loop; and at full
-// load against images without findings, where nothing is recorded (the decision path alone).
+// Prints requests/s, p50/p99/p99.9 latency, memory and CPU time per request (all of the target's
+// threads, the collector's and the outbox's included: what a review costs the machine): at full
+// load, paced at half the no-op's rate (when the webhook can take it) and at half its own, and for
+// clients in a loop; and at full load against images without findings, where nothing is recorded
+// (the decision path alone).
 //   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --paced 100,500 --cpu-prof DIR]
 //                         [-- --memory-limit MiB --digest-cache-size N --evidence-cache-mib N]
 // `--memory-limit`: the webhook runs in a memory cgroup of that size, as in a pod with that limit
@@ -181,6 +183,8 @@ async function load(url: string, rate?: number, clients = connections): Promise<
 
 interface TargetState {
   readonly rss: number;
+  /** CPU time the target's process has used, all its threads (µs). */
+  readonly cpuMicros?: number;
   /** The event loop's delay over the whole run, when the target measures it. */
   readonly loopDelayP99Ms?: number;
   readonly loopDelayMaxMs?: number;
@@ -201,6 +205,14 @@ async function state(url: string, reset = false): Promise<TargetState> {
   });
 }
 
+/** The run, with the target's CPU time per request answered (all its threads, the collector's too). */
+async function withCpu<T extends Load>(target: Target, run: () => Promise<T>): Promise<T & { cpuPerRequest?: number }> {
+  const before = (await state(target.memoryUrl)).cpuMicros;
+  const result = await run();
+  const after = (await state(target.memoryUrl)).cpuMicros;
+  return before === undefined || after === undefined || result.total === 0 ? result : { ...result, cpuPerRequest: (after - before) / result.total };
+}
+
 /** Warm-up: every image once, in order, through the resolver (its cache then holds every digest) and the JIT. */
 async function warm(url: string): Promise<void> {
   let next = 0;
@@ -208,12 +220,12 @@ async function warm(url: string): Promise<void> {
   await autocannon({ url: `${url}/validate`, method: 'POST', headers: { 'content-type': 'application/json' }, connections, amount: Math.ceil(imageCount / 3), requests: [{ setupRequest: inOrder }] });
 }
 
-const row = (name: string, l: Load, rss: number) =>
-  `${name.padEnd(34)} ${l.rps.toFixed(0).padStart(8)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${l.p999.toFixed(2).padStart(8)} ${(rss / 1048576).toFixed(0).padStart(8)} ${String(l.errors + l.non2xx).padStart(7)}`;
+const row = (name: string, l: Load & { cpuPerRequest?: number }, rss: number) =>
+  `${name.padEnd(34)} ${l.rps.toFixed(0).padStart(8)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${l.p999.toFixed(2).padStart(8)} ${(rss / 1048576).toFixed(0).padStart(8)} ${String(l.errors + l.non2xx).padStart(7)} ${(l.cpuPerRequest === undefined ? '' : l.cpuPerRequest.toFixed(0)).padStart(9)}`;
 
 const noop = await start('noop');
 await warm(noop.url);
-const noopFull = await load(noop.url);
+const noopFull = await withCpu(noop, () => load(noop.url));
 const noopRss = (await state(noop.url)).rss;
 noop.child.kill();
 
@@ -223,7 +235,7 @@ const webhook = await start('webhook');
 const readyMs = performance.now() - startedAt;
 await warm(webhook.url);
 await state(webhook.memoryUrl, true);
-const webhookFull = await load(webhook.url);
+const webhookFull = await withCpu(webhook, () => load(webhook.url));
 if (values['cpu-prof'] !== undefined) {
   // Profiling: the full-load run only, ended by the process's exit (which writes the profile).
   const exited = new Promise((resolve) => webhook.child.once('exit', resolve));
@@ -237,7 +249,7 @@ const half = Math.max(1, Math.round(noopFull.rps / 2));
 // The target's load, paced evenly (see paced-load.ts), when the webhook can take it at all: past
 // its full-load throughput the queue only grows for as long as the run lasts.
 const sustainable = webhookFull.rps >= half;
-const paced = (rate: number, url = webhook.url) => pacedLoad({ url, path: '/validate', rate, seconds, connections, body: () => review() });
+const paced = (rate: number, target = webhook) => withCpu(target, () => pacedLoad({ url: target.url, path: '/validate', rate, seconds, connections, body: () => review() }));
 const webhookHalf = sustainable ? await paced(half) : undefined;
 // Latency with headroom: half the webhook's own full-load rate, paced evenly.
 const ownHalf = Math.max(1, Math.round(webhookFull.rps / 2));
@@ -245,9 +257,9 @@ const webhookOwnHalf = await paced(ownHalf);
 const webhookExtra: [number, Load][] = [];
 for (const rate of extraRates) webhookExtra.push([rate, await paced(rate)]);
 // Closed loops: 4 clients, each sending its next review on an answer.
-const webhookFour = await load(webhook.url, undefined, 4);
+const webhookFour = await withCpu(webhook, () => load(webhook.url, undefined, 4));
 // One client, one review after another: the time one review takes, with nothing queued.
-const webhookSerial = await load(webhook.url, undefined, 1);
+const webhookSerial = await withCpu(webhook, () => load(webhook.url, undefined, 1));
 const webhookState = await state(webhook.memoryUrl);
 const webhookRss = webhookState.rss;
 webhook.child.kill();
@@ -257,13 +269,13 @@ const reviewsToWebhook = uid - reviewsBefore;
 // is reading, planning, resolving and deciding the review.
 const clean = values.findings === '0' ? undefined : await start('webhook', '0');
 if (clean) await warm(clean.url);
-const cleanFull = clean ? await load(clean.url) : undefined;
+const cleanFull = clean ? await withCpu(clean, () => load(clean.url)) : undefined;
 const cleanRss = clean ? (await state(clean.memoryUrl)).rss : 0;
 clean?.child.kill();
 // The floor of a paced measurement: the no-op at the same rate (the load's timers tick each millisecond).
 const noopAgain = await start('noop');
 await warm(noopAgain.url);
-const noopOwnHalf = await paced(ownHalf, noopAgain.url);
+const noopOwnHalf = await paced(ownHalf, noopAgain);
 noopAgain.child.kill();
 
 console.log(`webhook benchmark: Deployment of 3 images; snapshot of ${imageCount} images × ${values.findings} findings, ${String(webhook.info.rules)} rules (${values.policy}); ${values.workers === '1' ? '' : `${values.workers} webhook workers; `}${connections} keep-alive connections, ${seconds} s per run (node ${process.version})`);
@@ -272,7 +284,7 @@ if (cgroup) {
   console.log(`  the webhook ran in a memory cgroup of ${cgroup.limitMiB} MiB, as in a pod with that limit: ${peak === undefined ? '' : `at most ${(peak / 1048576).toFixed(0)} MiB charged to it (the page cache it brought in included), `}${cgroup.oomKills()} killed for memory`);
 }
 console.log(`  target ready in ${(readyMs / 1000).toFixed(1)} s (snapshot filled in ${(Number(webhook.info.fillMs) / 1000).toFixed(1)} s; reused when present)`);
-console.log(`${''.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p99.9 ms'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'errors'.padStart(7)}`);
+console.log(`${''.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p99.9 ms'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'errors'.padStart(7)} ${'CPU µs/r'.padStart(9)}`);
 console.log(row('no-op HTTPS (floor), full load', noopFull, noopRss));
 console.log(row('webhook, full load', webhookFull, webhookRss));
 if (cleanFull) console.log(row('same, no findings: nothing recorded', cleanFull, cleanRss));

@@ -61,7 +61,8 @@ let countStored: (() => number) | undefined;
 /** `GET /memory?reset`: and the event loop's delay is measured afresh from here (after the warm-up). */
 function memory(request: IncomingMessage, response: ServerResponse): void {
   response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ ...process.memoryUsage(), storedEvents: countStored?.(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }));
+  const cpu = process.cpuUsage();
+  response.end(JSON.stringify({ ...process.memoryUsage(), cpuMicros: cpu.user + cpu.system, storedEvents: countStored?.(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }));
   if (request.url?.endsWith('?reset')) loopDelay.reset();
 }
 
@@ -233,12 +234,19 @@ async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: nu
   );
 }
 
-/** A pool's memory: the RSS of the primary and every worker (read from /proc). */
+/** A pool's memory and CPU time: the primary's and every worker's (read from /proc). */
 function poolMemory(response: ServerResponse): void {
+  const pids = [process.pid, ...Object.values(cluster.workers ?? {}).map((worker) => worker?.process.pid)];
   const rssOf = (pid: number | undefined) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  const rss = Object.values(cluster.workers ?? {}).reduce((sum, worker) => sum + rssOf(worker?.process.pid), process.memoryUsage().rss);
+  // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux).
+  const cpuOf = (pid: number | undefined) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  };
+  const rss = pids.reduce<number>((sum, pid) => sum + rssOf(pid), 0);
+  const cpuMicros = pids.reduce<number>((sum, pid) => sum + cpuOf(pid), 0);
   response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ rss }));
+  response.end(JSON.stringify({ rss, cpuMicros }));
 }
 
 // Exit normally on a signal, so `node --cpu-prof` can write its profile.
