@@ -39,7 +39,7 @@ export function withWebhookOptions(command: Command): Command {
     .option('--no-resolve-tags', 'do not ask registries: match tags only through the tags scan reports name')
     .option('--digest-ttl <duration>', 'how long a resolved tag is trusted', millis, 300_000)
     .option('--digest-cache-size <n>', 'resolved tags kept (least recently used go first; a multi-arch tag takes two, the tag and its index); about 500 bytes each', positiveInteger, 10_000)
-    .option('--evidence-cache-mib <n>', "memory for the findings of the images admission asks about, kept ready to evaluate (least recently used go first); default a tenth of the heap's limit, which follows the container's memory limit", positiveInteger)
+    .option('--evidence-cache-mib <n>', "memory for the findings of the images admission asks about, kept ready to evaluate (least recently used go first); default 12 % of the heap's limit, which follows the container's memory limit", positiveInteger)
     .option('--exclude-namespace <ns>', 'namespaces allowed untouched, besides kube-system (repeatable)', repeat, [] as string[]);
 }
 
