@@ -55,7 +55,9 @@ describe('a fault of the webhook', () => {
     const { status, response, recorded } = await answer('validate', 'open');
     expect(status).toBe(200);
     expect(response).toMatchObject({ uid: 'uid-fault', allowed: true });
-    expect(recorded).toEqual([expect.objectContaining({ decision: 'Error', namespace: 'shop', name: 'web', requestUid: 'uid-fault' })]);
+    expect(recorded).toEqual([
+      expect.objectContaining({ decision: 'Error', namespace: 'shop', name: 'web', workload: 'web', kind: 'Pod', operation: 'CREATE', user: 'alice', dryRun: false, requestUid: 'uid-fault' }),
+    ]);
     expect(response.warnings?.[0]).toContain(`event ${recorded[0]?.id}`);
   });
 
