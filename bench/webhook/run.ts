@@ -9,7 +9,7 @@
 // clients in a loop; and at full load against images without findings, where nothing is recorded
 // (the decision path alone).
 //   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --paced 100,500 --cpu-prof DIR]
-//                         [-- --memory-limit MiB --digest-cache-size N --evidence-cache-mib N]
+//                         [-- --memory-limit MiB --digest-cache-size N --evidence-cache-mib N --heap-sample FILE]
 // `--memory-limit`: the webhook runs in a memory cgroup of that size, as in a pod with that limit
 // (root only; see memory-limit.ts). `--digest-cache-size` defaults to --images (every tag cached).
 // `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
@@ -48,6 +48,8 @@ const { values } = parseArgs({
     'digest-cache-size': { type: 'string' },
     /** The webhook's --evidence-cache-mib; default its own (a share of the heap's limit). */
     'evidence-cache-mib': { type: 'string' },
+    /** The full-load run only, with what survived a scavenge in the webhook sampled into this file (bench/heap-summary.ts reads it). */
+    'heap-sample': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -71,6 +73,7 @@ async function start(mode: 'webhook' | 'noop' | 'sink', findings = values.findin
   if (mode === 'webhook') {
     args.push('--digest-cache-size', values['digest-cache-size'] ?? String(imageCount));
     if (values['evidence-cache-mib'] !== undefined) args.push('--evidence-cache-mib', values['evidence-cache-mib']);
+    if (values['heap-sample'] !== undefined) args.push('--heap-sample', values['heap-sample']);
   }
   const [command, commandArgs] = mode === 'webhook' && cgroup ? cgroup.wrap(process.execPath, args) : [process.execPath, args];
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -192,10 +195,11 @@ interface TargetState {
   readonly storedEvents?: number;
 }
 
-/** `reset`: the target measures its event loop's delay afresh from now. */
-async function state(url: string, reset = false): Promise<TargetState> {
+/** `reset`: the target measures its event loop's delay afresh from now; `sample`: starts or stops its heap sampling (--heap-sample). */
+async function state(url: string, reset = false, sample?: 'start' | 'stop'): Promise<TargetState> {
+  const query = sample ? `?sample=${sample}` : reset ? '?reset' : '';
   return new Promise((resolve, reject) => {
-    request(`${url}/memory${reset ? '?reset' : ''}`, { rejectUnauthorized: false }, (response) => {
+    request(`${url}/memory${query}`, { rejectUnauthorized: false }, (response) => {
       let text = '';
       response.on('data', (chunk: Buffer) => (text += chunk.toString()));
       response.on('end', () => resolve(JSON.parse(text) as TargetState));
@@ -235,7 +239,17 @@ const webhook = await start('webhook');
 const readyMs = performance.now() - startedAt;
 await warm(webhook.url);
 await state(webhook.memoryUrl, true);
+if (values['heap-sample'] !== undefined) await state(webhook.memoryUrl, false, 'start');
 const webhookFull = await withCpu(webhook, () => load(webhook.url));
+if (values['heap-sample'] !== undefined) {
+  await state(webhook.memoryUrl, false, 'stop');
+  console.log(`webhook, full load: ${webhookFull.rps.toFixed(0)} req/s (${webhookFull.total} requests); what survived a scavenge is in ${values['heap-sample']}:`);
+  console.log(`  node --import tsx bench/heap-summary.ts ${values['heap-sample']} --requests ${webhookFull.total}`);
+  webhook.child.kill();
+  eventSink.child.kill();
+  cgroup?.remove();
+  process.exit(0);
+}
 if (values['cpu-prof'] !== undefined) {
   // Profiling: the full-load run only, ended by the process's exit (which writes the profile).
   const exited = new Promise((resolve) => webhook.child.once('exit', resolve));

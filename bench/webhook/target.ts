@@ -7,11 +7,12 @@
 //            each), drops them, and answers GET /count with how many it received in all.
 // Prints one JSON line {url, ...} when ready; answers GET /memory with its process.memoryUsage().
 import cluster from 'node:cluster';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DEFAULT_SETTINGS } from '../../src/api/settings.js';
@@ -46,6 +47,8 @@ const { values } = parseArgs({
     'digest-cache-size': { type: 'string' },
     /** The webhook's evidence cache in MiB; default its own. */
     'evidence-cache-mib': { type: 'string' },
+    /** Where `GET /memory?sample=stop` writes the allocations that survived a scavenge since `?sample=start`. */
+    'heap-sample': { type: 'string' },
   },
 });
 const dir = values.dir ?? '/tmp/portcullis-bench-webhook';
@@ -60,10 +63,37 @@ let countStored: (() => number) | undefined;
 
 /** `GET /memory?reset`: and the event loop's delay is measured afresh from here (after the warm-up). */
 function memory(request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(200, { 'content-type': 'application/json' });
-  const cpu = process.cpuUsage();
-  response.end(JSON.stringify({ ...process.memoryUsage(), cpuMicros: cpu.user + cpu.system, storedEvents: countStored?.(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }));
+  const answer = () => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    const cpu = process.cpuUsage();
+    response.end(JSON.stringify({ ...process.memoryUsage(), cpuMicros: cpu.user + cpu.system, storedEvents: countStored?.(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }));
+  };
   if (request.url?.endsWith('?reset')) loopDelay.reset();
+  // Answered once sampling has started, or once the sample is written.
+  if (request.url?.endsWith('?sample=start')) void startSampling().then(answer);
+  else if (request.url?.endsWith('?sample=stop')) void stopSampling().then(answer);
+  else answer();
+}
+
+/**
+ * V8's sampling heap profiler, keeping what a minor collection did not take (objects that lived
+ * through a scavenge: copied, and then promoted to the old generation, or still alive), dropping
+ * what died young: what makes the old generation grow, and so the full collections.
+ */
+let sampling: Session | undefined;
+async function startSampling(): Promise<void> {
+  if (values['heap-sample'] === undefined || sampling) return;
+  sampling = new Session();
+  sampling.connect();
+  await sampling.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+}
+async function stopSampling(): Promise<void> {
+  const session = sampling;
+  if (values['heap-sample'] === undefined || !session) return;
+  sampling = undefined;
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  writeFileSync(values['heap-sample'], JSON.stringify(profile));
+  session.disconnect();
 }
 
 function ready(info: Record<string, unknown>): void {
