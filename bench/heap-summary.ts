@@ -19,6 +19,8 @@ if (file === undefined) {
   console.error('usage: heap-summary FILE [--requests N] [--top N]');
   process.exit(2);
 }
+// Piped into `head`: the pipe closing is the end of the reading, not an error.
+process.stdout.on('error', () => process.exit(0));
 const { head } = JSON.parse(readFileSync(file, 'utf8')) as { head: SampledNode };
 
 const bySite = new Map<string, number>();

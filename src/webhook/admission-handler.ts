@@ -2,7 +2,7 @@
 // within the deadline, decide with the snapshot's rules and evidence, record the event, answer.
 // Whatever goes wrong, the answer comes within the deadline and the failure mode decides it.
 import type { Logger } from 'pino';
-import { decideAdmission, type FailureMode } from '../admission/decide.js';
+import { decideAdmission, type AdmissionOutcome, type FailureMode } from '../admission/decide.js';
 import { allowedAnswer, deniedAnswer, erroredAnswer, pinPatch, type AdmissionReviewResponse } from '../admission/answer.js';
 import { planAdmission } from '../admission/plan.js';
 import { parseAdmissionReview, ReviewError, type AdmissionRequest } from '../admission/review.js';
@@ -55,7 +55,7 @@ export class AdmissionHandler {
 
   async handle(endpoint: Endpoint, body: unknown): Promise<HandlerAnswer> {
     const started = performance.now();
-    let request: AdmissionRequest;
+    let request: AdmissionRequest | undefined;
     try {
       request = parseAdmissionReview(body);
     } catch (error) {
@@ -65,15 +65,21 @@ export class AdmissionHandler {
       if (error.uid !== undefined) return this.answered(endpoint, 'Error', false, started, erroredAnswer(error.uid, 400, error.message));
       return { status: 400, body: { error: { code: 'invalid_review', message: error.message } } };
     }
+    // What a failure needs of the request, taken now: the review itself is let go below.
+    const summary = summaryOf(request);
     try {
-      return await this.decide(endpoint, request, started);
+      const deciding = this.decide(endpoint, request, started);
+      // A suspended async function keeps every local it has, used again or not: the review (the
+      // object, its last-applied copy, its managed fields) would live through the event's commit.
+      body = request = undefined;
+      return await deciding;
     } catch (error) {
       // A malformed object (planning names the field) is the request's fault, not ours: 400 with the reason.
       if (error instanceof ReviewError && error.uid !== undefined) {
         this.options.metrics.badReviews.inc();
-        return this.answered(endpoint, 'Error', request.dryRun, started, erroredAnswer(error.uid, 400, error.message));
+        return this.answered(endpoint, 'Error', summary.dryRun, started, erroredAnswer(error.uid, 400, error.message));
       }
-      return this.failed(endpoint, request, error as Error, started);
+      return this.failed(endpoint, summary, error as Error, started);
     }
   }
 
@@ -114,12 +120,23 @@ export class AdmissionHandler {
       failureMode: this.options.failureMode,
       recordAllowed: settings.recordAllowed,
     });
-    if (outcome.record) await this.options.recorder.record(outcome.event);
-    return this.answered(endpoint, outcome.decision, plan.dryRun, started, outcome.response);
+    return this.recordThenAnswer(endpoint, outcome, plan.dryRun, started);
+  }
+
+  /**
+   * Not async, and returned rather than awaited by decide: the event's commit takes milliseconds,
+   * more under load, and a suspended async function keeps every local it has (the review's plan,
+   * the images, the event), which a scavenge or two then copies into the old generation. Only the
+   * answer waits here, in the closure.
+   */
+  private recordThenAnswer(endpoint: Endpoint, outcome: AdmissionOutcome, dryRun: boolean, started: number): Promise<HandlerAnswer> | HandlerAnswer {
+    const { decision, response } = outcome;
+    if (!outcome.record) return this.answered(endpoint, decision, dryRun, started, response);
+    return this.options.recorder.record(outcome.event).then(() => this.answered(endpoint, decision, dryRun, started, response));
   }
 
   /** A fault of ours (a bug, a broken snapshot): the failure mode answers, and an Error event says what happened. */
-  private failed(endpoint: Endpoint, request: AdmissionRequest, error: Error, started: number): HandlerAnswer {
+  private failed(endpoint: Endpoint, request: RequestSummary, error: Error, started: number): HandlerAnswer {
     const { failureMode, logger } = this.options;
     if (endpoint === 'mutate') {
       // Pinning decides nothing: when it fails, the request goes on unpinned and /validate decides.
@@ -156,21 +173,44 @@ export class AdmissionHandler {
   }
 }
 
-function errorEvent(request: AdmissionRequest, id: string, time: Date, message: string, cluster: ClusterContext): AdmissionEvent {
+/** What an Error event and a failure's answer say of the request. */
+interface RequestSummary {
+  readonly uid: string;
+  readonly dryRun: boolean;
+  readonly name: string;
+  readonly namespace: string;
+  readonly kind: string;
+  readonly operation: AdmissionRequest['operation'];
+  readonly user: string | undefined;
+}
+
+function summaryOf(request: AdmissionRequest): RequestSummary {
   const object = (request.object ?? {}) as { metadata?: { name?: unknown; namespace?: unknown } };
-  const name = typeof object.metadata?.name === 'string' ? object.metadata.name : (request.name ?? '');
+  return {
+    uid: request.uid,
+    dryRun: request.dryRun,
+    name: typeof object.metadata?.name === 'string' ? object.metadata.name : (request.name ?? ''),
+    namespace: request.namespace ?? (typeof object.metadata?.namespace === 'string' ? object.metadata.namespace : ''),
+    kind: request.kind.kind,
+    operation: request.operation,
+    user: request.userInfo.username,
+  };
+}
+
+function errorEvent(request: RequestSummary, id: string, time: Date, message: string, cluster: ClusterContext): AdmissionEvent {
+  const { name } = request;
   return {
     id,
     time: time.toISOString(),
     ...(cluster.name !== undefined && { cluster: cluster.name }),
     ...(cluster.account !== undefined && { account: cluster.account }),
     ...(cluster.provider !== undefined && { provider: cluster.provider }),
-    namespace: request.namespace ?? (typeof object.metadata?.namespace === 'string' ? object.metadata.namespace : ''),
-    kind: request.kind.kind,
+    namespace: request.namespace,
+    kind: request.kind,
     name,
     workload: name,
     operation: request.operation,
-    ...(request.userInfo.username !== undefined && { user: request.userInfo.username }),
+    ...(request.user !== undefined && { user: request.user }),
     dryRun: request.dryRun,
     decision: 'Error',
     message,

@@ -90,7 +90,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   async function review(request: IncomingMessage, response: ServerResponse, endpoint: Endpoint): Promise<void> {
     const type = request.headers['content-type'] ?? '';
     if (!/^application\/json\b/i.test(type)) return send(response, 415, { error: { code: 'unsupported_media_type', message: `Content-Type '${type}': send the AdmissionReview as application/json` } });
-    let text: string;
+    let text: string | undefined;
     try {
       text = await readBody(request, REVIEW_BODY_LIMIT, 'review');
     } catch (error) {
@@ -103,7 +103,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       return send(response, 400, { error: { code: 'invalid_review', message: `The body is not valid JSON: ${(error as Error).message}` } });
     }
     try {
-      const answer = await handler.handle(endpoint, body);
+      const answering = handler.handle(endpoint, body);
+      // A suspended async function keeps every local it has, used again or not: these would live
+      // through the event's commit, and be copied by a scavenge or two (see AdmissionHandler.decide).
+      text = body = undefined;
+      const answer = await answering;
       send(response, answer.status, answer.body);
     } catch (error) {
       logger.error({ err: error }, 'review failed');
