@@ -96,9 +96,13 @@ export class OutboxThread {
     private readonly options: OutboxThreadOptions,
   ) {}
 
-  /** Inserts the events (id, JSON text) in one transaction; resolves once it is committed. */
-  async insert(rows: readonly (readonly [id: string, body: string])[]): Promise<void> {
-    await this.ask({ kind: 'insert', rows });
+  /**
+   * Inserts the events (id, JSON text) in one transaction; resolves once it is committed. Not
+   * async: a suspended async function would hold the texts (copied to the thread already) until
+   * the commit.
+   */
+  insert(rows: readonly (readonly [id: string, body: string])[]): Promise<void> {
+    return this.ask({ kind: 'insert', rows }).then(() => undefined);
   }
 
   /** Deletes the delivered rows, seq `from` to `to`. */

@@ -124,6 +124,15 @@ describe('the outbox', () => {
     expect(new Set(await stored())).toEqual(new Set(batch.map((event) => event.id)));
   });
 
+  test('record: an event that cannot be made into text fails alone; the others of its turn are written', async () => {
+    const outbox = openOutbox({ sink: new HttpEventSink(cp.connection('Sensor')) });
+    const [good, other] = events(2);
+    const broken = { ...events(1)[0], message: 10n } as unknown as AdmissionEvent;
+    const results = await Promise.allSettled([outbox.record(good!), outbox.record(broken), outbox.record(other!)]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(outbox.pending()).toBe(2);
+  });
+
   test.each([
     ['fails before storing it', 'before'],
     ['stores it and loses the answer', 'after'],

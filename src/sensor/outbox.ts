@@ -71,7 +71,8 @@ export class Outbox {
    * that held the admission thread for tens of milliseconds at every look (the metrics' every 5 s).
    */
   private count: number;
-  private group: { event: AdmissionEvent; resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** This turn's events, as the rows to write: [id, JSON text]. */
+  private group: { row: readonly [string, string]; resolve: () => void; reject: (error: Error) => void }[] = [];
 
   /**
    * `file`: a path (created with its directory). This thread's connection makes the schema and
@@ -111,8 +112,17 @@ export class Outbox {
    * transaction, and resolves once it is written (rejects if the write failed). It is delivered later.
    */
   record(event: AdmissionEvent): Promise<void> {
+    // Made into text now, not when the turn's group is committed: the event object is let go at
+    // once rather than living to the end of the turn (at full load, long enough for a scavenge or
+    // two to copy it into the old generation); and an event that cannot be written fails alone.
+    let row: readonly [string, string];
+    try {
+      row = [event.id, JSON.stringify(event)];
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return new Promise((resolve, reject) => {
-      this.group.push({ event, resolve, reject });
+      this.group.push({ row, resolve, reject });
       if (this.group.length === 1) setImmediate(() => this.commitGroup());
     });
   }
@@ -120,21 +130,22 @@ export class Outbox {
   private commitGroup(): void {
     const group = this.group;
     this.group = [];
-    let rows: [string, string][];
-    try {
-      rows = group.map(({ event }) => [event.id, JSON.stringify(event)]);
-    } catch (error) {
-      for (const g of group) g.reject(error as Error);
-      return;
-    }
-    this.insert(rows, group.map(({ resolve, reject }) => ({ resolve, reject })));
+    this.insert(
+      group.map(({ row }) => row),
+      group.map(({ resolve, reject }) => ({ resolve, reject })),
+    );
   }
 
-  /** Apart from commitGroup: the events need not be kept while the thread writes their text. */
-  private insert(rows: readonly [string, string][], group: readonly { resolve: () => void; reject: (error: Error) => void }[]): void {
-    this.writer.insert(rows).then(
+  /**
+   * Apart from commitGroup, and counting rather than keeping the rows: the texts are copied to the
+   * writer thread, and need not be held here while it writes them.
+   */
+  private insert(rows: readonly (readonly [string, string])[], group: readonly { resolve: () => void; reject: (error: Error) => void }[]): void {
+    const written = this.writer.insert(rows);
+    const count = rows.length;
+    written.then(
       () => {
-        this.count += rows.length;
+        this.count += count;
         for (const g of group) g.resolve();
         this.wake(this.options.lingerMs ?? 100);
       },
