@@ -108,8 +108,8 @@ export interface SnapshotChange {
   readonly settings: boolean;
   /** Keys whose current scans changed. */
   readonly keys: readonly string[];
-  /** Tags that now name another key. */
-  readonly tags: readonly (readonly [string, string])[];
+  /** Tags that now name another key (read again from the file when next asked about). */
+  readonly tags: readonly string[];
   /** A resync ended: older rows were swept. */
   readonly swept: boolean;
   readonly state: SnapshotState;
@@ -132,7 +132,8 @@ interface RuleWrites {
 interface Applied {
   /** Keys whose current scans changed: their cached evidence is stale. */
   readonly keys: ReadonlySet<string>;
-  readonly tags: ReadonlyMap<string, string>;
+  /** Tags that now name another key: the key each names in memory is stale. */
+  readonly tags: ReadonlySet<string>;
   /** A resync ended: older generations were swept. */
   readonly swept: boolean;
 }
@@ -208,7 +209,7 @@ export class LocalSnapshot implements PolicySnapshot {
     });
     this.applyTx = db.writer((changes: SnapshotChanges, rules: RuleWrites | undefined): Applied => {
       if (rules) this.writeRules(rules);
-      const applied = changes.scans ? this.writeScans(changes.scans.scans) : { keys: new Set<string>(), tags: new Map<string, string>(), swept: false };
+      const applied = changes.scans ? this.writeScans(changes.scans.scans) : { keys: new Set<string>(), tags: new Set<string>(), swept: false };
       if (changes.settings) {
         for (const [name, value] of Object.entries(changes.settings)) this.db.run('INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)', name, JSON.stringify(value));
       }
@@ -275,7 +276,7 @@ export class LocalSnapshot implements PolicySnapshot {
     if (changes.settings) this.useSettings(changes.settings);
     for (const key of applied.keys) this.evidence.delete(key);
     // Read again when asked: a big sync changes many tags, most of them never asked about here.
-    for (const tag of applied.tags.keys()) this.keyByTag.delete(tag);
+    for (const tag of applied.tags) this.keyByTag.delete(tag);
     if (applied.swept) {
       this.generation = { ...this.generation, resyncing: false };
       this.evidence.clear();
@@ -298,7 +299,7 @@ export class LocalSnapshot implements PolicySnapshot {
     }
     if (change.settings) this.readSettings();
     for (const key of change.keys) this.evidence.delete(key);
-    for (const [tag] of change.tags) this.keyByTag.delete(tag);
+    for (const tag of change.tags) this.keyByTag.delete(tag);
     if (change.swept) {
       this.evidence.clear();
       this.keyByTag.clear();
@@ -398,7 +399,7 @@ export class LocalSnapshot implements PolicySnapshot {
    */
   private writeScans(scans: readonly SyncScan[]): Applied {
     const keys = new Set<string>();
-    const tags = new Map<string, string>();
+    const tags = new Set<string>();
     const { generation } = this.generation;
     for (const scan of scans) {
       const effectiveMs = effectiveMsOf(scan);
@@ -429,7 +430,7 @@ export class LocalSnapshot implements PolicySnapshot {
            WHERE excluded.effective_ms >= tags.effective_ms OR tags.generation < excluded.generation`,
           tag, primary, effectiveMs, generation,
         ).changes;
-        if (changed > 0) tags.set(tag, primary);
+        if (changed > 0) tags.add(tag);
       }
     }
     return { keys, tags, swept: false };

@@ -121,7 +121,8 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     ...(sharing?.role === 'syncs' && threaded === undefined && { onChange: (change: SnapshotChange) => sharing.publish(change) }),
   });
   // Subscribed as the file is read: a change told before was committed before, and is in what was read.
-  const unfollow = sharing?.role === 'follows' ? followSnapshot(snapshot, sharing, options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS) : undefined;
+  const syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
+  const unfollow = sharing?.role === 'follows' ? followSnapshot(snapshot, sharing, syncIntervalMs) : undefined;
   // NORMAL: an enqueued event survives the process dying at any moment; an fsync per admission
   // (FULL) would put a disk flush in front of every deployment.
   // Batches of 100: deleting what was delivered holds the event loop for each batch's page writes.
@@ -148,7 +149,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
         : new Syncer({ source: options.source, snapshot, logger: log, ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }) });
   const closers: (() => unknown)[] = [];
   if (unfollow) closers.push(unfollow);
-  if (sharing?.role === 'syncs') closers.push(tellSnapshotState(snapshot, sharing, options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS));
+  if (sharing?.role === 'syncs') closers.push(tellSnapshotState(snapshot, sharing, syncIntervalMs));
   try {
     if (syncer) {
       syncer.start();
