@@ -145,9 +145,19 @@ function pemBody(pem: string): Buffer {
 export function readTls(files: TlsFiles): TlsMaterial {
   const cert = readFileSync(files.certFile, 'utf8');
   const key = readFileSync(files.keyFile, 'utf8');
-  const leaf = new X509Certificate(cert);
-  if (!leaf.checkPrivateKey(createPrivateKey(key))) throw new Error(`${files.keyFile} is not the key of the certificate in ${files.certFile}`);
+  const leaf = parsed(files.certFile, 'a PEM certificate', () => new X509Certificate(cert));
+  const privateKey = parsed(files.keyFile, 'a PEM private key', () => createPrivateKey(key));
+  if (!leaf.checkPrivateKey(privateKey)) throw new Error(`${files.keyFile} is not the key of the certificate in ${files.certFile}`);
   return { cert, key };
+}
+
+/** OpenSSL's own words ("PEM routines::no start line") name no file: this names the file. */
+function parsed<T>(file: string, what: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new Error(`${file} does not hold ${what}: ${(error as Error).message}`);
+  }
 }
 
 /**
