@@ -9,7 +9,8 @@ import { DEFAULT_RETENTION_DAYS, startControlPlane } from '../server/control-pla
 import { StoreEventSink } from '../sensor/event-sinks.js';
 import { StoreSyncSource } from '../sensor/sync.js';
 import type { Store } from '../store/store.js';
-import { startWebhook, type RunningWebhookService } from '../webhook/webhook.js';
+import { startWebhook } from '../webhook/webhook.js';
+import { startWebhookThread, type WebhookThreadSettings } from '../webhook/webhook-thread.js';
 import type { Io } from './main.js';
 import { processStopSignal, type StopSignal } from './stop-signal.js';
 import { caBundleLines, evidenceCache, excludedNamespaces, port, registryOptions, tlsFiles, withWebhookOptions, type WebhookFlags } from './webhook-options.js';
@@ -74,10 +75,10 @@ async function run(mode: 'serve' | 'control-plane', options: ServeOptions, io: I
   if (adminToken !== undefined && !adminTokenFromEnvironment) {
     lines.push('', 'Admin token (shown this once; store it now):', '', `  ${adminToken}`, '', `  export PORTCULLIS_SERVER=${server.url} PORTCULLIS_TOKEN=${adminToken}`, '');
   } else if (adminTokenFromEnvironment) lines.push('Created the admin token from PORTCULLIS_ADMIN_TOKEN.');
-  let webhook: RunningWebhookService | undefined;
+  let webhook: AllInOneWebhook | undefined;
   if (mode === 'serve') {
     try {
-      webhook = await startAllInOneWebhook(options as ServeOptions & WebhookFlags, server.store, logger);
+      webhook = await startAllInOneWebhook(options as ServeOptions & WebhookFlags, server.database, server.store, logger);
     } catch (error) {
       await server.close();
       throw error;
@@ -86,10 +87,24 @@ async function run(mode: 'serve' | 'control-plane', options: ServeOptions, io: I
   }
   io.stderr(`${lines.join('\n')}\n`);
 
-  const signal = await stopSignal();
-  logger.info({ signal }, 'shutting down: finishing requests in flight');
+  const stopped = await Promise.race([stopSignal().then((signal) => ({ signal })), ...(webhook?.ended ? [webhook.ended.then((error) => ({ error }))] : [])]);
+  if ('error' in stopped) {
+    // The webhook thread failed: the process ends, as it would have with the webhook on this
+    // thread, so that what runs it (systemd, Kubernetes) starts it again.
+    await server.close();
+    throw new Error(`the admission webhook stopped: ${stopped.error.message}`);
+  }
+  logger.info({ signal: stopped.signal }, 'shutting down: finishing requests in flight');
   await webhook?.close();
   await server.close();
+}
+
+interface AllInOneWebhook {
+  readonly url: string;
+  readonly caPem?: string;
+  /** The webhook's thread, when it has one: resolves if it ends on its own. */
+  readonly ended?: Promise<Error>;
+  close(): Promise<void>;
 }
 
 function apiTls(options: ServeOptions): { tls?: { certFile: string; keyFile: string } } {
@@ -100,15 +115,18 @@ function apiTls(options: ServeOptions): { tls?: { certFile: string; keyFile: str
   return { tls: { certFile: options.apiTlsCert, keyFile: options.apiTlsKey } };
 }
 
-/** The webhook beside the control plane: the same admission path, synced from the store in-process, its events into the store. */
-function startAllInOneWebhook(options: ServeOptions & WebhookFlags, store: Store, logger: Logger): Promise<RunningWebhookService> {
+/**
+ * The webhook beside the control plane: the same admission path, synced from the store, its
+ * events into the store. In a thread of its own (webhook-thread.ts), so that admissions never
+ * wait behind the API's work; on this thread only for a store in memory, which no other
+ * connection can open.
+ */
+function startAllInOneWebhook(options: ServeOptions & WebhookFlags, database: string, store: Store, logger: Logger): Promise<AllInOneWebhook> {
   const tls = tlsFiles(options);
-  return startWebhook({
+  const settings: WebhookThreadSettings = {
     dataDir: join(resolve(options.dataDir), 'webhook'),
     host: options.host,
     port: options.webhookPort,
-    source: new StoreSyncSource(store),
-    sink: new StoreEventSink(store),
     ...(options.cluster !== undefined && { cluster: options.cluster }),
     failureMode: options.failureMode,
     deadlineMs: options.deadline,
@@ -117,10 +135,11 @@ function startAllInOneWebhook(options: ServeOptions & WebhookFlags, store: Store
     registry: registryOptions(options),
     ...evidenceCache(options),
     excludedNamespaces: excludedNamespaces(options),
-    logger,
-    // In-process: a change reaches the webhook within a second.
+    // Beside its store: a change reaches the webhook within a second.
     syncIntervalMs: 1000,
-  });
+  };
+  if (store.sqliteFile === undefined && store.kind === 'sqlite') return startWebhook({ ...settings, source: new StoreSyncSource(store), sink: new StoreEventSink(store), logger });
+  return startWebhookThread({ ...settings, database, logger });
 }
 
 function positive(value: string): number {

@@ -29,6 +29,8 @@ export interface ControlPlaneOptions {
 
 export interface RunningControlPlane {
   readonly url: string;
+  /** The store's database as opened: `sqlite:FILE` (absolute), `sqlite::memory:` or `postgres://…`. */
+  readonly database: string;
   readonly store: Store;
   readonly bootstrap: BootstrapResult;
   /** Stops taking connections, finishes the requests in flight, closes the store. */
@@ -58,6 +60,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     options.logger.info({ url: address, store: store.kind }, 'control plane listening');
     return {
       url: address,
+      database,
       store,
       bootstrap: result,
       close: async () => {

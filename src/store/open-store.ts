@@ -9,6 +9,11 @@ import type { Store } from './store.js';
 export interface OpenStoreOptions {
   /** The directory a relative `sqlite:PATH` is resolved in; default the working directory. */
   readonly dataDir?: string;
+  /**
+   * A SQLite file's WAL checkpoints (a thread of their own); default true. false for a second
+   * connection in the same process (the all-in-one's webhook thread): the first one's run them.
+   */
+  readonly checkpoints?: boolean;
 }
 
 const MEMORY = 'sqlite::memory:';
@@ -24,7 +29,7 @@ export async function openStore(database: string, options: OpenStoreOptions = {}
     if (path === '') throw new Error("The database 'sqlite:' names no file: use sqlite:PATH, or sqlite::memory: for a database in memory.");
     const file = resolve(options.dataDir ?? '.', path);
     mkdirSync(dirname(file), { recursive: true });
-    return new SqliteStore(file);
+    return new SqliteStore(file, { checkpoints: options.checkpoints ?? true });
   }
   if (/^postgres(ql)?:\/\//i.test(database)) return new PostgresStore(database);
   // Only the scheme is repeated: the rest of an unknown URL may hold a password.

@@ -11,12 +11,13 @@ import { flag, optional, type Param, type SqliteDatabase } from './database.js';
 const SQLITE: SqlDialect = { placeholder: () => '?', flag };
 
 /**
- * Events pruned per transaction. A deletion holds the thread (better-sqlite3 is synchronous), and
- * an event's side rows (a row per matched CVE: often a hundred and more) make it 0.3 to 0.5 ms:
- * an hour of a busy cluster's events in one go held the all-in-one `serve`, whose webhook answers
- * on the same thread, for seconds (20,000 events: 8 s). In chunks of 25 it holds the thread about
- * 13 ms at a time (now and then longer: at most 182 ms measured), and lets it go between. The
- * whole takes two to three times as long (more commits, more WAL), in the background.
+ * Events pruned per transaction. A deletion holds the thread (better-sqlite3 is synchronous) and
+ * the file's write lock, and an event's side rows (a row per matched CVE: often a hundred and
+ * more) make it 0.3 to 0.5 ms: an hour of a busy cluster's events in one go held the API's thread
+ * and every writer of the file (the all-in-one's webhook's events among them) for seconds (20,000
+ * events: 8 s). In chunks of 25 it holds them about 13 ms at a time (now and then longer: at most
+ * 182 ms measured), and lets go between. The whole takes two to three times as long (more
+ * commits, more WAL), in the background.
  */
 export const PRUNE_CHUNK = 25;
 /** Between chunks: the event loop answers what waits, and the WAL's checkpoint keeps up. */

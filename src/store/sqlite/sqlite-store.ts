@@ -26,8 +26,11 @@ export class SqliteStore implements Store {
   private readonly db: SqliteDatabase;
   private readonly checkpointer: WalCheckpointer | undefined;
 
-  /** `filename` is a path, or `:memory:` for a database that lives as long as this store. */
-  constructor(filename: string) {
+  /**
+   * `filename` is a path, or `:memory:` for a database that lives as long as this store.
+   * `checkpoints`: false when another connection of this process checkpoints the file's WAL.
+   */
+  constructor(filename: string, { checkpoints = true }: { readonly checkpoints?: boolean } = {}) {
     const connection = new Database(filename);
     try {
       // WAL: readers never wait for the writer. NORMAL is durable across crashes of the process
@@ -44,7 +47,7 @@ export class SqliteStore implements Store {
     this.sqliteFile = filename === ':memory:' ? undefined : filename;
     // Events arrive in batches of hundreds: SQLite's own checkpoint, inside a commit, would hold
     // up the event loop (and the admissions of an all-in-one server) while it copies and fsyncs.
-    this.checkpointer = filename === ':memory:' ? undefined : WalCheckpointer.start(this.db, filename);
+    this.checkpointer = filename === ':memory:' || !checkpoints ? undefined : WalCheckpointer.start(this.db, filename);
     this.tokens = new SqliteTokens(this.db);
     this.rules = new SqliteRules(this.db);
     this.scans = new SqliteScans(this.db);
