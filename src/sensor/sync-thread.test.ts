@@ -1,13 +1,14 @@
-// The syncer in a thread of its own, against a real control plane listening on a port: it writes
-// the snapshot file through its own connection, and the snapshot on this (the admission) thread
-// follows each change it tells of.
+// The syncer in a thread of its own, against a real control plane listening on a port (or the
+// all-in-one's store file): it writes the snapshot file through its own connection, and the
+// snapshot on this (the admission) thread follows each change it tells of.
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { parseImageReference } from '../images/reference.js';
-import { until } from '../webhook/testing/webhook-harness.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { findingsOf, putScan, ruleOf, scanOf, until } from '../webhook/testing/webhook-harness.js';
 import { LocalSnapshot, type SnapshotChange } from './local-snapshot.js';
-import { HttpSyncSource } from './sync.js';
+import { HttpSyncSource, StoreSyncSource } from './sync.js';
 import { SyncThread } from './sync-thread.js';
 import { digestOf, listeningControlPlane, nativeScan, ruleDocument, tempDir, type ListeningControlPlane } from './testing/control-plane.js';
 
@@ -97,7 +98,7 @@ test('a thread that cannot run (its snapshot file cannot be opened) is reported 
   const broken = new SyncThread({
     // A directory where the file should be.
     file: temp.dir,
-    source: { url: cp.url, token: 'unused' },
+    source: { kind: 'http', endpoint: { url: cp.url, token: 'unused' } },
     logger: pino({ level: 'silent' }),
     onChange: () => undefined,
     onStopped: (error) => stopped.push(error),
@@ -112,3 +113,33 @@ test('a thread that cannot run (its snapshot file cannot be opened) is reported 
   }
 });
 
+
+test("the all-in-one's store as the source: the thread reads its SQLite file through a connection of its own", async () => {
+  const storeFile = join(temp.dir, 'portcullis.db');
+  const store = new SqliteStore(storeFile);
+  await store.migrate();
+  await store.rules.create(ruleOf('deny-critical'), 'test', new Date().toISOString());
+  await putScan(store, scanOf([digestOf('b')], findingsOf('Critical', 3), ['ghcr.io/org/web:1.0']));
+  const source = new StoreSyncSource(store, `sqlite:${storeFile}`).portable;
+  expect(source).toEqual({ kind: 'store', database: `sqlite:${storeFile}` });
+  if (source === undefined) throw new Error('a store source given its database is portable');
+  const file = join(temp.dir, 'from-store.db');
+  const following = LocalSnapshot.open(file);
+  const fromStore = new SyncThread({
+    file,
+    source,
+    intervalMs: 50,
+    logger: pino({ level: 'silent' }),
+    onChange: (change) => following.follow(change),
+  });
+  fromStore.start();
+  try {
+    await fromStore.syncNow();
+    expect(following.rules().map((r) => r.ref.name)).toEqual(['deny-critical']);
+    expect(following.lookup(parseImageReference('ghcr.io/org/web:1.0'))?.evidence?.counts.Critical).toBe(3);
+  } finally {
+    await fromStore.stop();
+    following.close();
+    await store.close();
+  }
+});

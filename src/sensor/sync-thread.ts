@@ -1,5 +1,5 @@
 // The syncer in a thread of its own (sync-worker.ts), for a source that can be described in data
-// (a control plane's API). Syncing parses each page, checks it and writes it into the snapshot's
+// (a control plane's API, or the all-in-one's store). Syncing parses each page, checks it and writes it into the snapshot's
 // SQLite file: some 35 ms for a page of 5,000 findings, and a nightly rescan brings hundreds of
 // pages. On the admission thread every one of those held the answers back. Here the thread
 // writes the file through its own connection and tells of each change it committed; the
@@ -9,13 +9,13 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { startModuleWorker } from '../threads/module-worker.js';
 import type { SnapshotChange } from './local-snapshot.js';
-import type { SnapshotSyncer, SyncEndpoint, SyncReport } from './sync.js';
+import type { PortableSource, SnapshotSyncer, SyncReport } from './sync.js';
 
 /** What the thread is started with. */
 export interface SyncThreadData {
   /** The snapshot file (it exists: the admission thread's snapshot made it). */
   readonly file: string;
-  readonly source: SyncEndpoint;
+  readonly source: PortableSource;
   readonly intervalMs?: number;
   readonly logLevel: string;
   readonly logBindings: Record<string, unknown>;
@@ -30,7 +30,7 @@ export type SyncThreadMessage =
 
 export interface SyncThreadOptions {
   readonly file: string;
-  readonly source: SyncEndpoint;
+  readonly source: PortableSource;
   readonly intervalMs?: number;
   readonly logger: Logger;
   /** Each change the thread committed to the file, in order. */

@@ -1,10 +1,12 @@
 // The sync thread (started by sync-thread.ts): its own snapshot on the webhook's snapshot file,
-// synced from the control plane by a Syncer as on the admission thread, and each change it
-// commits told to the admission thread, which follows it.
+// synced from the control plane (or the all-in-one's store) by a Syncer as on the admission
+// thread, and each change it commits told to the admission thread, which follows it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 import { LocalSnapshot } from './local-snapshot.js';
-import { HttpSyncSource, Syncer } from './sync.js';
+import { HttpSyncSource, StoreSyncSource, Syncer, type SyncSource } from './sync.js';
 import type { SyncThreadData, SyncThreadMessage, SyncThreadRequest } from './sync-thread.js';
 
 const port = parentPort;
@@ -16,7 +18,13 @@ const post = (message: SyncThreadMessage) => port.postMessage(message);
 const logger = pino({ level: data.logLevel, base: null }).child(data.logBindings);
 // Nothing is looked up here: no evidence is kept built.
 const snapshot = LocalSnapshot.open(data.file, { evidenceCacheSize: 2, onChange: (change) => post({ kind: 'change', change }) });
-const syncer = new Syncer({ source: new HttpSyncSource(data.source), snapshot, logger, ...(data.intervalMs !== undefined && { intervalMs: data.intervalMs }) });
+// The all-in-one's store through a connection of this thread's own (its checkpoints are the
+// control plane's connection's).
+let store: Store | undefined;
+let source: SyncSource;
+if (data.source.kind === 'store') source = new StoreSyncSource((store = await openStore(data.source.database, { checkpoints: false })));
+else source = new HttpSyncSource(data.source.endpoint);
+const syncer = new Syncer({ source, snapshot, logger, ...(data.intervalMs !== undefined && { intervalMs: data.intervalMs }) });
 syncer.start();
 
 port.on('message', (request: SyncThreadRequest) => {
@@ -27,8 +35,9 @@ port.on('message', (request: SyncThreadRequest) => {
     );
     return;
   }
-  void syncer.stop().then(() => {
+  void syncer.stop().then(async () => {
     snapshot.close();
+    await store?.close();
     port.close();
   });
 });

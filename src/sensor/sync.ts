@@ -35,8 +35,11 @@ export interface SyncSource {
    * This source described in data alone, for a sync thread to make its own (sync-thread.ts):
    * then no sync work runs on the admission thread.
    */
-  readonly portable?: SyncEndpoint;
+  readonly portable?: PortableSource;
 }
+
+/** A source in data alone: a control plane's API, or a store's database (the all-in-one's). */
+export type PortableSource = { readonly kind: 'http'; readonly endpoint: SyncEndpoint } | { readonly kind: 'store'; readonly database: string };
 
 /** A control plane's sync endpoints in data alone (it can be handed to a thread). */
 export interface SyncEndpoint extends ControlPlaneEndpoint {
@@ -59,7 +62,18 @@ export const INSTALLATION_SETTING = 'installation';
 
 /** The store read in-process: the all-in-one `serve`, and what the sync API answers with. */
 export class StoreSyncSource implements SyncSource {
-  constructor(private readonly store: Store) {}
+  readonly portable?: PortableSource;
+
+  /**
+   * `database`: the store's database as opened (`sqlite:FILE`, `postgres://…`), when another
+   * thread can open it too: then a sync thread reads it through a connection of its own.
+   */
+  constructor(
+    private readonly store: Store,
+    database?: string,
+  ) {
+    if (database !== undefined) this.portable = { kind: 'store', database };
+  }
 
   async rulesSince(seq: number): Promise<SyncRules> {
     const rules = (await this.store.rules.changesSince(seq)).map(syncRuleOf);
@@ -94,7 +108,8 @@ export interface HttpSyncOptions extends ControlPlaneConnection {
 
 /** A control plane's sync endpoints, with a Sensor token. */
 export class HttpSyncSource implements SyncSource {
-  readonly portable?: SyncEndpoint;
+  readonly portable?: PortableSource;
+  private readonly endpoint: SyncEndpoint | undefined;
   // Made at the first request, as HttpEventSink's: a portable source's requests are the sync
   // thread's, and the one on the admission thread needs no connection pool of its own.
   private connectionMade: HttpSyncOptions | undefined;
@@ -102,11 +117,14 @@ export class HttpSyncSource implements SyncSource {
   /** From a connection with its own fetch (as tests give it), or from data alone: then it is portable. */
   constructor(given: HttpSyncOptions | SyncEndpoint) {
     if ('fetch' in given && given.fetch !== undefined) this.connectionMade = given;
-    else this.portable = given as SyncEndpoint;
+    else {
+      this.endpoint = given as SyncEndpoint;
+      this.portable = { kind: 'http', endpoint: this.endpoint };
+    }
   }
 
   private get options(): HttpSyncOptions {
-    const endpoint = this.portable;
+    const endpoint = this.endpoint;
     if (this.connectionMade === undefined && endpoint !== undefined) {
       this.connectionMade = { ...connectionTo(endpoint), ...(endpoint.cluster !== undefined && { cluster: endpoint.cluster }) };
     }

@@ -21,7 +21,7 @@ const logger = pino({ level: data.logLevel, base: null }).child(data.logBindings
 // PostgreSQL writes events).
 const store = await openStore(data.database, { checkpoints: false });
 try {
-  const webhook = await startWebhook({ ...data.settings, source: new StoreSyncSource(store), sink: new StoreEventSink(store), logger });
+  const webhook = await startWebhook({ ...data.settings, source: new StoreSyncSource(store, data.database), sink: new StoreEventSink(store), logger });
   post({ kind: 'listening', url: webhook.url, ...(webhook.caPem !== undefined && { caPem: webhook.caPem }) });
   port.once('message', (request: WebhookThreadRequest) => {
     if (request.kind !== 'close') return;
