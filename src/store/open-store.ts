@@ -11,7 +11,7 @@ export interface OpenStoreOptions {
   readonly dataDir?: string;
   /**
    * A SQLite file's WAL checkpoints (a thread of their own); default true. false for a second
-   * connection in the same process (the all-in-one's webhook thread): the first one's run them.
+   * connection in the same process (the all-in-one's webhook and sync threads): the first one's run them.
    */
   readonly checkpoints?: boolean;
 }

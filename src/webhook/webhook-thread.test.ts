@@ -106,7 +106,7 @@ describe('the webhook thread', () => {
     expect(await store.events.get(eventId)).toMatchObject({ id: eventId, decision: 'Denied', namespace: 'shop', requestUid: 'held', source: 'webhook' });
   });
 
-  test('a webhook that cannot start is the start’s error, and the thread ends', async () => {
+  test('a webhook that cannot start (its port taken) is the start’s error', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as { port: number }).port;

@@ -1,9 +1,10 @@
 // The all-in-one's webhook in a thread of its own (webhook-worker.ts). On the control plane's
 // thread, every admission waited behind whatever the API was doing: a scan report of tens of
 // thousands of findings parsed and stored, a page of events read, retention's deletes. Here the
-// thread opens the store the control plane opened (a second connection to the SQLite file, or a
-// pool of its own on PostgreSQL), syncs its snapshot from it and records its events into it, and
-// answers reviews on its own event loop, on the machine's other core.
+// webhook answers reviews on its own event loop, on the machine's other core; it syncs its
+// snapshot from the store the control plane opened, and records its events into it, through
+// connections of its own (its sync thread's and its outbox's sender's to the SQLite file, or
+// pools of their own on PostgreSQL).
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { InputError, type Problem } from '../problems.js';

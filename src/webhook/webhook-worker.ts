@@ -1,6 +1,6 @@
 // The all-in-one's webhook thread (started by webhook-thread.ts): the store the control plane
-// opened, through a connection of this thread's own, and a webhook synced from it and recording
-// its events into it, as the all-in-one's webhook on the control plane's thread was.
+// opened, and a webhook synced from it and recording its events into it, as the all-in-one's
+// webhook on the control plane's thread was.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { InputError } from '../problems.js';
@@ -17,8 +17,9 @@ const post = (message: WebhookThreadMessage) => port.postMessage(message);
 
 // The control plane's logger's fields (service) and nothing else, as its lines have.
 const logger = pino({ level: data.logLevel, base: null }).child(data.logBindings);
-// The control plane migrated it; checkpoints are its connection's (this one only reads, and on
-// PostgreSQL writes events).
+// The control plane migrated it, and its connection checkpoints the SQLite file. On SQLite this
+// one only names the file: the sync thread and the outbox's sender open it themselves. On
+// PostgreSQL the events are written through it.
 const store = await openStore(data.database, { checkpoints: false });
 try {
   const webhook = await startWebhook({ ...data.settings, source: new StoreSyncSource(store, data.database), sink: new StoreEventSink(store), logger });
