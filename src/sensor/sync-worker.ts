@@ -3,7 +3,6 @@
 // thread, and each change it commits told to the admission thread, which follows it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { LocalSnapshot } from './local-snapshot.js';
 import { HttpSyncSource, StoreSyncSource, Syncer, type SyncSource } from './sync.js';
@@ -19,11 +18,14 @@ const logger = pino({ level: data.logLevel, base: null }).child(data.logBindings
 // Nothing is looked up here: no evidence is kept built.
 const snapshot = LocalSnapshot.open(data.file, { evidenceCacheSize: 2, onChange: (change) => post({ kind: 'change', change }) });
 // The all-in-one's store through a connection of this thread's own (its checkpoints are the
-// control plane's connection's).
+// control plane's connection's). Imported only then: a sensor's thread starts without the
+// store's modules (PostgreSQL's client among them).
 let store: Store | undefined;
 let source: SyncSource;
-if (data.source.kind === 'store') source = new StoreSyncSource((store = await openStore(data.source.database, { checkpoints: false })));
-else source = new HttpSyncSource(data.source.endpoint);
+if (data.source.kind === 'store') {
+  const { openStore } = await import('../store/open-store.js');
+  source = new StoreSyncSource((store = await openStore(data.source.database, { checkpoints: false })));
+} else source = new HttpSyncSource(data.source.endpoint);
 const syncer = new Syncer({ source, snapshot, logger, ...(data.intervalMs !== undefined && { intervalMs: data.intervalMs }) });
 syncer.start();
 
