@@ -55,6 +55,7 @@ export type OutboxRequest =
   | { readonly kind: 'insert'; readonly ticket: number; readonly rows: readonly (readonly [id: string, body: string])[] }
   | { readonly kind: 'remove'; readonly ticket: number; readonly from: number; readonly to: number }
   | { readonly kind: 'setAside'; readonly ticket: number; readonly seq: number; readonly reason: string; readonly at: string }
+  | { readonly kind: 'requeue'; readonly ticket: number }
   | { readonly kind: 'read'; readonly ticket: number; readonly range: BatchRange }
   | { readonly kind: 'deliver'; readonly ticket: number; readonly range: BatchRange }
   | { readonly kind: 'abort' }
@@ -113,6 +114,11 @@ export class OutboxThread {
   /** Moves the row the sink refused into `rejected`. */
   async setAside(seq: number, reason: string, at: string): Promise<void> {
     await this.ask({ kind: 'setAside', seq, reason, at });
+  }
+
+  /** Moves every row set aside back among the undelivered, after them, to be delivered again. */
+  async requeue(): Promise<void> {
+    await this.ask({ kind: 'requeue' });
   }
 
   /** Undelivered events (after the writes asked for before), for a sink on this thread. */

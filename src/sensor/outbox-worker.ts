@@ -11,7 +11,7 @@ import { HttpEventSink, parseEvents, RejectedEventsError, type EventSink, type P
 import type { BatchRange, OutboxBatch, OutboxReply, OutboxRequest, OutboxThreadData } from './outbox-thread.js';
 import { SqliteFileEventSink } from './sqlite-file-sink.js';
 
-type Write = Extract<OutboxRequest, { kind: 'insert' | 'remove' | 'setAside' }>;
+type Write = Extract<OutboxRequest, { kind: 'insert' | 'remove' | 'setAside' | 'requeue' }>;
 
 const port = parentPort;
 if (port === null) throw new Error('outbox-worker.ts runs as a worker thread (see outbox-thread.ts)');
@@ -28,6 +28,8 @@ const statements = {
   remove: db.prepare('DELETE FROM outbox WHERE seq BETWEEN ? AND ?'),
   setAside: db.prepare('INSERT OR REPLACE INTO rejected (seq, id, body, reason, rejected_at) SELECT seq, id, body, ?, ? FROM outbox WHERE seq = ?'),
   removeOne: db.prepare('DELETE FROM outbox WHERE seq = ?'),
+  requeue: db.prepare('INSERT INTO outbox (id, body) SELECT id, body FROM rejected ORDER BY seq'),
+  clearRejected: db.prepare('DELETE FROM rejected'),
   oldest: db.prepare<[number], [number, string, string]>('SELECT seq, id, body FROM outbox ORDER BY seq LIMIT ?').raw(),
   between: db.prepare<[number, number], [number, string, string]>('SELECT seq, id, body FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq').raw(),
 };
@@ -43,6 +45,10 @@ function apply(write: Write): void {
     case 'setAside':
       statements.setAside.run(write.reason, write.at, write.seq);
       statements.removeOne.run(write.seq);
+      return;
+    case 'requeue':
+      statements.requeue.run();
+      statements.clearRejected.run();
       return;
   }
 }
@@ -143,6 +149,7 @@ port.on('message', (first: OutboxRequest) => {
       case 'insert':
       case 'remove':
       case 'setAside':
+      case 'requeue':
         writes.push(request);
         break;
       case 'read':

@@ -179,6 +179,84 @@ describe('the outbox', () => {
     expect(new Set(await stored())).toEqual(new Set(batch.map((event) => event.id)));
   });
 
+  /** A control plane that refuses `refused` events for what they are until it is upgraded. */
+  function versionSkewed(refused: ReadonlySet<string>) {
+    const taken: string[] = [];
+    const state = { upgraded: false };
+    const sink: EventSink = {
+      deliver: async (batch) => {
+        if (!state.upgraded && batch.some((event) => refused.has(event.id))) throw new RejectedEventsError('events[0]: unknown field');
+        taken.push(...batch.map((event) => event.id));
+      },
+    };
+    return { sink, taken, state };
+  }
+
+  test('events set aside are tried again: a control plane that takes them now gets them, and they are no longer set aside', async () => {
+    const batch = events(5);
+    const skewed = versionSkewed(new Set([batch[2]?.id ?? '']));
+    const outbox = openOutbox({ sink: skewed.sink });
+    await recordAll(outbox, batch);
+    await outbox.flush();
+    expect([outbox.pending(), outbox.rejected()]).toEqual([0, 1]);
+    expect(skewed.taken).toHaveLength(4);
+
+    // Refused again: set aside again, nothing lost.
+    expect(await outbox.retryRejected()).toBe(1);
+    await outbox.flush();
+    expect([outbox.pending(), outbox.rejected()]).toEqual([0, 1]);
+
+    skewed.state.upgraded = true;
+    expect(await outbox.retryRejected()).toBe(1);
+    await outbox.flush();
+    expect([outbox.pending(), outbox.rejected()]).toEqual([0, 0]);
+    expect(new Set(skewed.taken)).toEqual(new Set(batch.map((event) => event.id)));
+    expect(await outbox.retryRejected()).toBe(0);
+  });
+
+  test('a started outbox tries the events set aside again every rejectedRetryMs, and at its start', async () => {
+    const [bad, ...rest] = events(3);
+    const skewed = versionSkewed(new Set([bad?.id ?? '']));
+    const outbox = openOutbox({ sink: skewed.sink, lingerMs: 5, rejectedRetryMs: 100 });
+    outbox.start();
+    await recordAll(outbox, [bad, ...rest] as AdmissionEvent[]);
+    await until(() => outbox.rejected() === 1 && outbox.pending() === 0);
+    skewed.state.upgraded = true;
+    await until(() => outbox.rejected() === 0 && outbox.pending() === 0);
+    expect(skewed.taken).toContain(bad?.id);
+    await outbox.close();
+
+    // Set aside in an earlier run: the start tries them (the interval here is hours).
+    const later = events(1);
+    const again = versionSkewed(new Set([later[0]?.id ?? '']));
+    const first = openOutbox({ sink: again.sink });
+    await recordAll(first, later);
+    await first.flush();
+    expect(first.rejected()).toBe(1);
+    await first.close();
+    again.state.upgraded = true;
+    const reopened = openOutbox({ sink: again.sink, lingerMs: 5 });
+    expect(reopened.rejected()).toBe(1);
+    reopened.start();
+    await until(() => reopened.rejected() === 0 && reopened.pending() === 0);
+    expect(again.taken).toEqual([later[0]?.id]);
+  });
+
+  test('handing over takes the events set aside too: in an outbox about to go they would be lost', async () => {
+    const batch = events(4);
+    const skewed = versionSkewed(new Set([batch[1]?.id ?? '']));
+    const outbox = openOutbox({ sink: skewed.sink });
+    await recordAll(outbox, batch);
+    await outbox.flush();
+    expect(outbox.rejected()).toBe(1);
+    await recordAll(outbox, events(2));
+    const peer: string[] = [];
+    await outbox.handOff({ deliver: async (handed) => void peer.push(...handed.map((event) => event.id)) });
+    expect([outbox.pending(), outbox.rejected()]).toEqual([0, 0]);
+    expect(peer).toHaveLength(3);
+    expect(peer).toContain(batch[1]?.id);
+  });
+
   test('a token the control plane refuses keeps the events for later', async () => {
     const outbox = openOutbox({ sink: new HttpEventSink(cp.connection('Scanner')) });
     await recordAll(outbox, events(3));

@@ -21,6 +21,8 @@ import { Serial } from './serial.js';
 export const OUTBOX_FILE = 'outbox.db';
 /** Events per delivery at most: a POST of 500 events with their findings stays a few MB. */
 export const OUTBOX_BATCH_MAX = 500;
+/** How often events the sink refused are tried again: a control plane upgraded since may take them. */
+export const DEFAULT_REJECTED_RETRY_MS = 6 * 3_600_000;
 
 export interface OutboxOptions {
   readonly sink: EventSink;
@@ -32,6 +34,12 @@ export interface OutboxOptions {
   /** The wait after a failed delivery, doubled each time up to maxRetryMs; default 1 s, 60 s. */
   readonly retryMs?: number;
   readonly maxRetryMs?: number;
+  /**
+   * How often the events the sink refused are tried again (at a start too); default 6 hours. A
+   * control plane upgraded since, or one of another version behind the same address, may take
+   * them now; one that still refuses them leaves them set aside again.
+   */
+  readonly rejectedRetryMs?: number;
   /**
    * FULL (default): a recorded event survives a power cut too (an fsync per commit); NORMAL:
    * it survives the process dying at any point, which is what a pod's emptyDir can keep anyway.
@@ -71,6 +79,9 @@ export class Outbox {
    * that held the admission thread for tens of milliseconds at every look (the metrics' every 5 s).
    */
   private count: number;
+  /** Events set aside, kept here as `count` is: the metrics ask every 5 s. */
+  private rejectedCount: number;
+  private rejectedTimer: NodeJS.Timeout | undefined;
   /** This turn's events, as the rows to write: [id, JSON text]. */
   private group: { row: readonly [string, string]; resolve: () => void; reject: (error: Error) => void }[] = [];
 
@@ -105,6 +116,7 @@ export class Outbox {
     this.batchSize = Math.max(1, Math.min(OUTBOX_BATCH_MAX, Math.floor(options.batchSize ?? OUTBOX_BATCH_MAX)));
     // Once, at the start: from here on this outbox is the file's only writer.
     this.count = db.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox')?.n ?? 0;
+    this.rejectedCount = db.get<{ n: number }>('SELECT COUNT(*) AS n FROM rejected')?.n ?? 0;
   }
 
   /**
@@ -160,9 +172,32 @@ export class Outbox {
     return this.count;
   }
 
-  /** Events the sink refused for what they are, kept aside (not retried) for a person to look at. */
+  /** Events the sink refused for what they are, set aside: tried again every rejectedRetryMs, and kept for a person to look at. */
   rejected(): number {
-    return this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM rejected')?.n ?? 0;
+    return this.rejectedCount;
+  }
+
+  /**
+   * Puts every event set aside back among those to deliver (after them), and delivers them soon
+   * if the outbox is started; answers how many. Those the sink refuses again are set aside again.
+   */
+  retryRejected(): Promise<number> {
+    return this.serial.run(async () => {
+      const moved = await this.requeueRejected();
+      if (moved > 0) this.logger.info({ events: moved }, 'admission events the control plane refused are tried again');
+      this.wake(0);
+      return moved;
+    });
+  }
+
+  /** In the serial: the rows set aside back among those to deliver. */
+  private async requeueRejected(): Promise<number> {
+    const moved = this.rejectedCount;
+    if (moved === 0 || this.closed) return 0;
+    await this.writer.requeue();
+    this.rejectedCount = 0;
+    this.count += moved;
+    return moved;
   }
 
   /** Delivery failures since the last delivery that succeeded. */
@@ -176,6 +211,13 @@ export class Outbox {
     this.running = true;
     this.abort = new AbortController();
     if (this.pending() > 0) this.wake(0);
+    const retryRejected = () => {
+      // Logged by the delivery that follows; a failure of the move itself is retried next time.
+      this.retryRejected().catch((error: unknown) => this.logger.warn({ err: error }, 'admission events set aside could not be tried again'));
+    };
+    if (this.rejectedCount > 0) retryRejected();
+    this.rejectedTimer = setInterval(retryRejected, this.options.rejectedRetryMs ?? DEFAULT_REJECTED_RETRY_MS);
+    this.rejectedTimer.unref();
   }
 
   /**
@@ -187,10 +229,10 @@ export class Outbox {
   }
 
   /**
-   * Hands every pending event to `sink` instead (another replica, see peer-handoff.ts), deleting
-   * what it took, batch by batch, after a delivery in flight: for a webhook that stops for good
-   * while the control plane is away. Rejects at the first batch not taken; what was not taken
-   * stays pending.
+   * Hands every pending event, and every one set aside, to `sink` instead (another replica, see
+   * peer-handoff.ts), deleting what it took, batch by batch, after a delivery in flight: for a
+   * webhook that stops for good while the control plane is away. Rejects at the first batch not
+   * taken; what was not taken stays pending.
    */
   handOff(sink: EventSink): Promise<void> {
     // No more deliveries to the control plane: one in flight is given up (its events stay
@@ -198,10 +240,16 @@ export class Outbox {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearInterval(this.rejectedTimer);
     this.abort.abort();
     this.sender.abortDelivery();
     this.abort = new AbortController();
-    return this.serial.run(() => this.drain(sink));
+    // The events set aside go too: in an outbox about to go, they would be lost. The other
+    // replica tries them on the control plane, and sets them aside itself if it refuses them again.
+    return this.serial.run(async () => {
+      await this.requeueRejected();
+      await this.drain(sink);
+    });
   }
 
   /** Stops the sender (a delivery in flight is aborted: it stays pending) and closes the file. Does not flush. */
@@ -211,6 +259,7 @@ export class Outbox {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearInterval(this.rejectedTimer);
     this.abort.abort();
     this.sender.abortDelivery();
     await this.serial.idle();
@@ -270,9 +319,10 @@ export class Outbox {
     const [seq] = seqs;
     const [id] = ids;
     if (seqs.length === 1 && seq !== undefined) {
-      this.logger.error({ eventId: id, reason: error.message }, 'admission event refused by the control plane: set aside in the outbox, not retried');
+      this.logger.error({ eventId: id, reason: error.message }, 'admission event refused by the control plane: set aside in the outbox, tried again later');
       await this.writer.setAside(seq, error.message, (this.options.now ?? (() => new Date()))().toISOString());
       this.count -= 1;
+      this.rejectedCount += 1;
       return 1;
     }
     const half = Math.ceil(seqs.length / 2);

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { anEvent } from '../store/testing/builders.js';
-import { HttpEventSink } from './event-sinks.js';
+import { HttpEventSink, RejectedEventsError } from './event-sinks.js';
 import { OUTBOX_FILE, Outbox } from './outbox.js';
 import { deliverStrandedOutboxes, strandedOutboxes, workerDataDir } from './stranded-outboxes.js';
 import { listeningControlPlane, tempDir, type ListeningControlPlane } from './testing/control-plane.js';
@@ -116,6 +116,29 @@ describe('deliverStrandedOutboxes', () => {
     const kept = Outbox.open(file, { sink: new HttpEventSink(cp.connection('Sensor')) });
     expect([kept.pending(), kept.rejected()]).toEqual([0, 1]);
     await kept.close();
+  });
+
+  test('events a file set aside are tried once more: taken now, they arrive and the file goes', async () => {
+    const file = join(workerDataDir(temp.dir, 3), OUTBOX_FILE);
+    const batch = events(3);
+    // Refused when it was delivered (a control plane of another version, say), taken now.
+    const refused = batch[1]?.id ?? '';
+    const outbox = Outbox.open(file, {
+      sink: {
+        deliver: async (handed) => {
+          if (handed.some((event) => event.id === refused)) throw new RejectedEventsError('events[0]: unknown field');
+        },
+      },
+    });
+    await outbox.record(batch[1] as AdmissionEvent);
+    await outbox.flush();
+    expect(outbox.rejected()).toBe(1);
+    await outbox.close();
+    await leftOutbox(file, [batch[0], batch[2]] as AdmissionEvent[]);
+
+    await deliverStrandedOutboxes([file], { sink: new HttpEventSink(cp.connection('Sensor')), logger }).done;
+    expect(new Set(await storedIds())).toEqual(new Set(batch.map((event) => event.id)));
+    expect(existsSync(file)).toBe(false);
   });
 
   test('a file that is not an outbox is left alone, and the next one is delivered', async () => {

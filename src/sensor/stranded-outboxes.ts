@@ -68,6 +68,12 @@ export function deliverStrandedOutboxes(files: readonly string[], options: Stran
       return;
     }
     current = outbox;
+    // The events the control plane refused, once more with the rest: it may take them now.
+    try {
+      await outbox.retryRejected();
+    } catch (error) {
+      logger.warn({ err: error, file }, 'the events an outbox no longer in use set aside could not be tried again');
+    }
     const pending = outbox.pending();
     if (pending > 0) logger.info({ file, pending }, 'delivering the events of an outbox no longer in use');
     for (let failures = 1; !stopping.signal.aborted; failures++) {

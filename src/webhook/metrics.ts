@@ -45,6 +45,11 @@ export class WebhookMetrics {
     registers: [this.registry],
   });
   readonly outboxPending = new Gauge({ name: 'portcullis_outbox_pending_events', help: 'Admission events recorded and not yet delivered to the control plane.', registers: [this.registry] });
+  readonly outboxRejected = new Gauge({
+    name: 'portcullis_outbox_rejected_events',
+    help: 'Admission events the control plane refused for what they are, set aside in the outbox and tried again every few hours.',
+    registers: [this.registry],
+  });
   // max: a worker pool's /metrics says 1 when any worker is stale.
   readonly snapshotStale = new Gauge({ name: 'portcullis_snapshot_stale', help: '1 while the webhook decides from its last-known-good snapshot because syncing fails.', registers: [this.registry], aggregator: 'max' });
   // Read at each scrape (and at each gathering of a pool's metrics) from the snapshot.

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { aDeployment, aRequest } from '../admission/testing/requests.js';
 import type { AdmissionEvent } from '../events/admission-event.js';
-import type { EventSink } from '../sensor/event-sinks.js';
+import { RejectedEventsError, type EventSink } from '../sensor/event-sinks.js';
 import { Outbox } from '../sensor/outbox.js';
 import { HANDOFF_PATH } from '../sensor/peer-handoff.js';
 import { openStore } from '../store/open-store.js';
@@ -18,7 +18,7 @@ import type { Store } from '../store/store.js';
 import { anEvent } from '../store/testing/builders.js';
 import { ensureSelfSigned, type TlsFiles } from '../tls/serving-tls.js';
 import { reviewOf } from './testing/https.js';
-import { fakeDigest, findingsOf, putScan, ruleOf, scanOf, startTestWebhook, type TestWebhook } from './testing/webhook-harness.js';
+import { fakeDigest, findingsOf, putScan, ruleOf, scanOf, startTestWebhook, until, type TestWebhook } from './testing/webhook-harness.js';
 import type { PeerOptions } from './webhook.js';
 
 const IMAGE = 'registry.example.com/shop/web:1.0';
@@ -91,6 +91,35 @@ describe('a replica stopping while the control plane is away', () => {
       await receiving.service.outbox.flush();
       expect([...cp.stored.keys()].sort()).toEqual([...ids].sort());
       expect([...cp.stored.values()].every((times) => times === 1)).toBe(true);
+    } finally {
+      await receiving.close();
+    }
+  });
+
+  test('hands over the events the control plane refused too: the other replica tries them again, and sets them aside if refused', async () => {
+    // A control plane of another version: it refuses one event for a field it does not know, and takes the rest.
+    const taken = new Set<string>();
+    let refusedId = '';
+    const skewed: EventSink = {
+      deliver: async (events) => {
+        if (events.some((event) => event.id === refusedId)) throw new RejectedEventsError('events[0].images[0]: unknown field');
+        for (const event of events) taken.add(event.id);
+      },
+    };
+    const receiving = await replica(skewed, { token: TOKEN });
+    const stopping = await replica(skewed, { token: TOKEN, url: receiving.url });
+    try {
+      const ids = await admit(stopping, 3);
+      refusedId = ids[1] ?? '';
+      await stopping.service.outbox.flush();
+      expect([stopping.service.outbox.pending(), stopping.service.outbox.rejected()]).toEqual([0, 1]);
+      await stopping.close();
+      // Nothing stays in the stopping replica's outbox, whose emptyDir goes with it.
+      const left = Outbox.open(join(stopping.dataDir, 'outbox.db'), { sink: skewed });
+      expect([left.pending(), left.rejected()]).toEqual([0, 0]);
+      await left.close();
+      await until(() => receiving.service.outbox.rejected() === 1, 'the handed event set aside again by the other replica');
+      expect([...taken].sort()).toEqual([ids[0], ids[2]].sort());
     } finally {
       await receiving.close();
     }

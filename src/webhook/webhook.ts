@@ -227,6 +227,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     // Kept current between scrapes too: a worker pool's /metrics gathers every worker's values.
     const pendingTimer = setInterval(() => {
       metrics.outboxPending.set(outbox.pending());
+      metrics.outboxRejected.set(outbox.rejected());
       metrics.snapshotStale.set(snapshot.state.stale ? 1 : 0);
     }, 5_000);
     pendingTimer.unref();
@@ -248,12 +249,14 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
         await server.close();
         await syncer?.stop();
         unfollow?.();
-        const flushed = outbox.flush().then(
+        // The events set aside, once more with the rest: a replica that stops for good would take them with its emptyDir.
+        const flushed = (peerSink === undefined ? Promise.resolve(0) : outbox.retryRejected()).then(() => outbox.flush()).then(
           () => true,
           () => false,
         );
         const delivered = await Promise.race([flushed, delay(CLOSE_FLUSH_MS, false, { ref: false })]);
-        if (!delivered && peerSink !== undefined && outbox.pending() > 0) await handOver(outbox, peerSink, peers?.url ?? '', Math.min(peers?.handoffMs ?? DEFAULT_HANDOFF_MS, closing + CLOSE_BUDGET_MS - Date.now()), log);
+        const left = () => outbox.pending() + outbox.rejected();
+        if (peerSink !== undefined && left() > 0) await handOver(outbox, peerSink, peers?.url ?? '', Math.min(peers?.handoffMs ?? DEFAULT_HANDOFF_MS, closing + CLOSE_BUDGET_MS - Date.now()), log);
         else if (!delivered) log.warn({ pending: outbox.pending() }, 'events left in the outbox for the next start');
         await outbox.close();
         snapshot.close();
@@ -273,9 +276,11 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
  */
 async function handOver(outbox: Outbox, sink: EventSink, url: string, budgetMs: number, log: Logger): Promise<void> {
   const until = Date.now() + budgetMs;
-  const before = outbox.pending();
+  // The events set aside go too (Outbox.handOff): the other replica sets them aside again if the control plane still refuses them.
+  const left = () => outbox.pending() + outbox.rejected();
+  const before = left();
   let lastError: unknown;
-  while (outbox.pending() > 0 && Date.now() < until) {
+  while (left() > 0 && Date.now() < until) {
     // Past the budget, close() aborts the handoff: its rejection then is nobody's concern.
     const attempt = outbox.handOff(sink);
     attempt.catch(() => undefined);
@@ -286,7 +291,7 @@ async function handOver(outbox: Outbox, sink: EventSink, url: string, budgetMs: 
       await delay(250, undefined, { ref: false });
     }
   }
-  const pending = outbox.pending();
+  const pending = left();
   if (pending < before) log.info({ handed: before - pending, url }, 'events the control plane could not take were handed to another replica');
   if (pending > 0) log.warn({ pending, url, err: lastError }, 'events left in the outbox for the next start: no other replica took them in time');
 }
