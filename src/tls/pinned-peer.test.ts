@@ -1,11 +1,12 @@
 // Another replica recognized by the certificate key it shares with this one: real HTTPS servers
 // with self-signed certificates, each connection a new TLS handshake.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { pemCertificates } from './pem.js';
 import { fetchPinnedTo } from './pinned-peer.js';
 import { ensureSelfSigned, type TlsFiles } from './serving-tls.js';
 
@@ -57,4 +58,50 @@ test('a server presenting another key is refused before anything is sent, on eve
     expect(failure?.cause?.message).toMatch(/presented a certificate with another key/);
   }
   expect(requests).toBe(0);
+});
+
+describe('a renewal with a new key, while it reaches the replicas', () => {
+  /** Two certificates of one CA with different keys: `before` for the Service's name, `after` renewed with one more name. */
+  let before: TlsFiles;
+  let after: TlsFiles;
+  let caPem: string;
+  const leafOnly = (files: TlsFiles) => pemCertificates(readFileSync(files.certFile, 'utf8'))[0] ?? '';
+
+  beforeAll(async () => {
+    const secret = join(dir, 'secret');
+    const first = await ensureSelfSigned(secret, ['portcullis-webhook.portcullis.svc']);
+    caPem = first.caPem;
+    before = { certFile: join(dir, 'before.crt'), keyFile: join(dir, 'before.key') };
+    copyFileSync(first.certFile, before.certFile);
+    copyFileSync(first.keyFile, before.keyFile);
+    const renewed = await ensureSelfSigned(secret, ['portcullis-webhook.portcullis.svc', 'portcullis-webhook.portcullis.svc.cluster.local']);
+    expect(renewed).toMatchObject({ renewed: true, caPem });
+    after = renewed;
+  });
+
+  test("a replica already serving the new key is recognized by the CA: the Secret's ca.crt, or the chain after the leaf", async () => {
+    const url = await serve(after);
+    // As cert-manager writes the Secret: the leaf in tls.crt, its CA in ca.crt.
+    const withCaFile = fetchPinnedTo(() => leafOnly(before), () => caPem);
+    expect(await (await withCaFile(url)).text()).toBe('ok');
+    // The chain after the leaf (as the self-signed pair is written).
+    const withChain = fetchPinnedTo(() => readFileSync(before.certFile, 'utf8'));
+    expect(await (await withChain(url)).text()).toBe('ok');
+  });
+
+  test('without the CA, or for fewer names than this one, a new key is refused', async () => {
+    const afterUrl = await serve(after);
+    const noCa = await fetchPinnedTo(() => leafOnly(before))(afterUrl).then(
+      () => undefined,
+      (error: unknown) => error as Error & { cause?: Error },
+    );
+    expect(noCa?.cause?.message).toMatch(/another key/);
+    // The CA's, but without the name this replica has since the renewal.
+    const beforeUrl = await serve(before);
+    const fewer = await fetchPinnedTo(() => leafOnly(after), () => caPem)(beforeUrl).then(
+      () => undefined,
+      (error: unknown) => error as Error & { cause?: Error },
+    );
+    expect(fewer?.cause?.message).toMatch(/not one for this webhook's names from its CA/);
+  });
 });

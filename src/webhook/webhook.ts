@@ -2,8 +2,8 @@
 // plane, kept on disk), its outbox of events, the digest resolver, TLS, the handler and the
 // HTTPS server. `portcullis webhook` (sensor mode) and `portcullis serve` (all-in-one) start it
 // with different sources and sinks; the admission path is the same.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { FailureMode } from '../admission/decide.js';
@@ -193,10 +193,22 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     const handoff = peers && handoffReceiver({ token: () => connectionToken(peers), record: (event) => outbox.record(event) });
     const server = await startWebhookServer({ handler, snapshot, metrics, tls: readTls(files), logger: log, host: options.host, port: options.port, ...(handoff && { handoff }) });
     const certFile = files.certFile;
+    const caFileBeside = join(dirname(certFile), 'ca.crt');
     const peerSink =
       peers?.url === undefined
         ? undefined
-        : new PeerEventSink({ url: peers.url, token: peers.token, ...(peers.tokenFile !== undefined && { tokenFile: peers.tokenFile }), timeoutMs: 5_000, fetch: fetchPinnedTo(() => readFileSync(certFile, 'utf8')) });
+        : new PeerEventSink({
+            url: peers.url,
+            token: peers.token,
+            ...(peers.tokenFile !== undefined && { tokenFile: peers.tokenFile }),
+            timeoutMs: 5_000,
+            // The Secret's ca.crt beside the certificate (cert-manager writes one): a replica still serving the
+            // certificate before a renewal's new key, or already after it, is recognized by it.
+            fetch: fetchPinnedTo(
+              () => readFileSync(certFile, 'utf8'),
+              () => (existsSync(caFileBeside) ? readFileSync(caFileBeside, 'utf8') : ''),
+            ),
+          });
     closers.push(() => server.close());
     let stopWatching: (() => void) | undefined;
     if (!options.tls) {
