@@ -59,6 +59,8 @@ export class HttpEventSink implements EventSink {
   // Made at the first delivery: when the outbox's sender thread delivers (the sink is portable),
   // the sink on the admission thread never does, and needs no connection pool of its own.
   private connectionMade: ControlPlaneConnection | undefined;
+  /** The last POST body's buffer, written again by the next (see postEvents). */
+  private spare: Buffer | undefined;
 
   readonly portable: PortableSink;
 
@@ -78,9 +80,13 @@ export class HttpEventSink implements EventSink {
   }
 
   async deliverJson(events: readonly string[], signal?: AbortSignal): Promise<void> {
+    // Taken while the post has it: another delivery at the same time writes a buffer of its own.
+    const spare = this.spare;
+    this.spare = undefined;
     try {
-      await postEvents(this.connection, '/api/v1/events', events, signal);
+      this.spare = await postEvents(this.connection, '/api/v1/events', events, signal, spare);
     } catch (error) {
+      // The buffer is not written again: a post that failed part-way may not have let go of it.
       if (error instanceof ControlPlaneError && error.permanent) throw new RejectedEventsError(error.message);
       throw error;
     }

@@ -22,3 +22,14 @@ test('any JSON texts: the same bytes as the joined string encoded', () => {
     }),
   );
 });
+
+test('written into a spare buffer when it is large enough (the same bytes), into a new one when not', () => {
+  fc.assert(
+    fc.property(fc.array(fc.json({ stringUnit: 'binary' }), { maxLength: 20 }), fc.nat({ max: 4096 }), (events, spareSize) => {
+      const spare = Buffer.alloc(spareSize, 0x78);
+      const body = eventsBody(events, spare);
+      expect(body.equals(joined(events))).toBe(true);
+      expect(body.buffer === spare.buffer).toBe(spareSize >= joined(events).length);
+    }),
+  );
+});

@@ -94,7 +94,7 @@ export class PeerEventSink implements EventSink {
   deliverJson(events: readonly string[], signal?: AbortSignal): Promise<void> {
     // Whatever the answer, a plain error: the outbox sets aside only what the control plane
     // refuses, and what a replica (of another version, say) refuses stays to be tried again.
-    return postEvents(this.connection, HANDOFF_PATH, events, signal);
+    return postEvents(this.connection, HANDOFF_PATH, events, signal).then(() => undefined);
   }
 }
 
