@@ -43,13 +43,11 @@ export function connectionTo(endpoint: ControlPlaneEndpoint): ControlPlaneConnec
 /**
  * POSTs events as the outbox keeps them (JSON text) in one `{events: [...]}` body, as the control
  * plane's POST /api/v1/events and a replica's POST /outbox/handoff take them, and checks that all
- * of them were received.
- */
-/**
- * POSTs `{"events":[…]}`, written into `spare` when it is large enough (else into a new buffer),
- * and answers the buffer it wrote into, for the next batch: a sink posting a megabyte a batch,
- * several times a second, would otherwise allocate as much outside the heap each time, and V8
- * answers that with a full collection every few batches. Not while another post has it.
+ * of them were received. The body is written into `spare` when it is large enough (else into a
+ * new buffer), and the buffer written into is answered, for the caller's next batch: a sink
+ * posting a megabyte a batch, several times a second, would otherwise allocate as much outside
+ * the heap each time, and V8 answers that with a full collection every few batches. `spare` must
+ * not be in another post's hands.
  */
 export async function postEvents(connection: ControlPlaneConnection, path: string, events: readonly string[], signal?: AbortSignal, spare?: Buffer): Promise<Buffer> {
   // As bytes: fetch would check a string body for lone surrogates character by character (megabytes here).

@@ -1,10 +1,10 @@
 // One of the outbox's threads (started by outbox-thread.ts), with its own connection to
-// outbox.db: the writer inserts the events recorded and deletes those delivered; the sender
-// reads them and delivers them to a portable sink (a control plane's API, the all-in-one's SQLite
-// store). The requests that arrived while it was busy are
-// taken at once (receiveMessageOnPort), in order, and each run of writes among them is committed
-// in one transaction (group commit); if that transaction fails, each write is tried on its own,
-// so that one bad write does not fail the others.
+// outbox.db: the writer inserts the events recorded, deletes those delivered, and sets aside
+// those refused (and puts them back to be tried again); the sender reads them and delivers them
+// to a portable sink (a control plane's API, the all-in-one's SQLite store). The requests that
+// arrived while it was busy are taken at once (receiveMessageOnPort), in order, and each run of
+// writes among them is committed in one transaction (group commit); if that transaction fails,
+// each write is tried on its own, so that one bad write does not fail the others.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { HttpEventSink, parseEvents, RejectedEventsError, type EventSink, type PortableSink } from './event-sinks.js';

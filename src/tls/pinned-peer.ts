@@ -8,9 +8,9 @@
 // signed by the CA that signed this one (the Secret's ca.crt, or the chain after the leaf),
 // which is what the API server itself trusts the webhook by.
 import { X509Certificate } from 'node:crypto';
-import { pemCertificates } from './pem.js';
 import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
+import { pemCertificates } from './pem.js';
 
 /** The DER of a PEM certificate's public key (SubjectPublicKeyInfo). */
 function publicKeyOf(certificate: X509Certificate): Buffer {
