@@ -5,6 +5,7 @@ import { formatProblem, InputError } from '../problems.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerEvents } from './events.js';
 import { registerInstall } from './install.js';
+import { registerOutbox } from './outbox.js';
 import { registerRules } from './rules.js';
 import { registerScans } from './scans.js';
 import { registerServe } from './serve.js';
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerEvents(program, io);
   registerInstall(program, io);
   registerWebhook(program, io);
+  registerOutbox(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

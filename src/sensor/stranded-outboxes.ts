@@ -18,6 +18,12 @@ export function workerDataDir(dataDir: string, index: number): string {
   return join(dataDir, `worker-${index}`);
 }
 
+/** Every outbox of `dataDir`: the webhook's own, and each worker's of a pool (`worker-<i>/`). */
+export function outboxesIn(dataDir: string): string[] {
+  // With a pool of none, every one of them is another layout's.
+  return strandedOutboxes(dataDir, 0);
+}
+
 /**
  * The outboxes of `dataDir` that nothing uses: `workers` is the pool's size, or undefined when
  * the webhook runs alone (its outbox at the top of the directory).

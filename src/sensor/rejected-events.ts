@@ -1,0 +1,35 @@
+// The events an outbox set aside because the control plane refused them for what they are (see
+// Outbox.deliver), read for a person to look at: `portcullis outbox rejected`. Read-only, through
+// a connection of its own: the webhook that owns the file may be running (WAL lets it write on).
+import Database from 'better-sqlite3';
+
+export interface RejectedEvent {
+  /** The outbox file that holds it. */
+  readonly file: string;
+  readonly id: string;
+  /** ISO-8601: when it was last refused. */
+  readonly rejectedAt: string;
+  /** What the control plane answered. */
+  readonly reason: string;
+  /** The event as it was recorded (its JSON text parsed; the text itself if it is not JSON). */
+  readonly event: unknown;
+}
+
+/** The events `file` (an outbox) holds set aside, oldest first. */
+export function readRejected(file: string): RejectedEvent[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT id, body, reason, rejected_at FROM rejected ORDER BY seq').all() as { id: string; body: string; reason: string; rejected_at: string }[];
+    return rows.map((row) => ({ file, id: row.id, rejectedAt: row.rejected_at, reason: row.reason, event: parsed(row.body) }));
+  } finally {
+    db.close();
+  }
+}
+
+function parsed(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
+}
