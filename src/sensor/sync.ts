@@ -109,7 +109,6 @@ export interface HttpSyncOptions extends ControlPlaneConnection {
 /** A control plane's sync endpoints, with a Sensor token. */
 export class HttpSyncSource implements SyncSource {
   readonly portable?: PortableSource;
-  private readonly endpoint: SyncEndpoint | undefined;
   // Made at the first request, as HttpEventSink's: a portable source's requests are the sync
   // thread's, and the one on the admission thread needs no connection pool of its own.
   private connectionMade: HttpSyncOptions | undefined;
@@ -117,14 +116,11 @@ export class HttpSyncSource implements SyncSource {
   /** From a connection with its own fetch (as tests give it), or from data alone: then it is portable. */
   constructor(given: HttpSyncOptions | SyncEndpoint) {
     if ('fetch' in given && given.fetch !== undefined) this.connectionMade = given;
-    else {
-      this.endpoint = given as SyncEndpoint;
-      this.portable = { kind: 'http', endpoint: this.endpoint };
-    }
+    else this.portable = { kind: 'http', endpoint: given as SyncEndpoint };
   }
 
   private get options(): HttpSyncOptions {
-    const endpoint = this.endpoint;
+    const endpoint = this.portable?.kind === 'http' ? this.portable.endpoint : undefined;
     if (this.connectionMade === undefined && endpoint !== undefined) {
       this.connectionMade = { ...connectionTo(endpoint), ...(endpoint.cluster !== undefined && { cluster: endpoint.cluster }) };
     }

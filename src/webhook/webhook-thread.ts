@@ -5,7 +5,6 @@
 // snapshot from the store the control plane opened, and records its events into it, through
 // connections of its own (its sync thread's and its outbox's sender's to the SQLite file, or
 // pools of their own on PostgreSQL).
-import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { InputError, type Problem } from '../problems.js';
 import { startModuleWorker } from '../threads/module-worker.js';
@@ -71,29 +70,29 @@ export function startWebhookThread(options: WebhookThreadOptions): Promise<Runni
       }
       if (message.kind !== 'listening') return;
       worker.off('message', onMessage);
-      const ended = exited.then(() => errorInThread ?? new Error('the webhook thread ended'));
-      // Only an end nobody asked for is the caller's concern.
-      void ended.then((error) => {
-        if (!closing) logger.fatal({ err: error }, 'the webhook thread stopped');
+      // Only an end nobody asked for is the caller's concern: after close(), it never resolves.
+      const ended = exited.then(() => {
+        if (closing) return new Promise<Error>(() => undefined);
+        const error = errorInThread ?? new Error('the webhook thread ended');
+        logger.fatal({ err: error }, 'the webhook thread stopped');
+        return error;
       });
       resolve({
         url: message.url,
         ...(message.caPem !== undefined && { caPem: message.caPem }),
-        ended: ended.then((error) => (closing ? new Promise<Error>(() => undefined) : error)),
-        close: () => closeThread(worker, exited, () => (closing = true)),
+        ended,
+        close: async () => {
+          closing = true;
+          worker.postMessage({ kind: 'close' } satisfies WebhookThreadRequest);
+          // Should something keep the thread's loop alive once its webhook closed, it is ended:
+          // the outbox holds only committed events, whatever moment a thread ends at.
+          const stuck = setTimeout(() => void worker.terminate(), CLOSE_WAIT_MS);
+          await exited;
+          clearTimeout(stuck);
+        },
       });
     };
     worker.on('message', onMessage);
     void exited.then(() => reject(errorInThread ?? new Error('the webhook thread ended before it listened')));
   });
-}
-
-async function closeThread(worker: Worker, exited: Promise<void>, markClosing: () => void): Promise<void> {
-  markClosing();
-  worker.postMessage({ kind: 'close' } satisfies WebhookThreadRequest);
-  // Should something keep the thread's loop alive once its webhook closed, it is ended: the
-  // outbox holds only committed events, whatever moment a thread ends at.
-  const stuck = setTimeout(() => void worker.terminate(), CLOSE_WAIT_MS);
-  await exited;
-  clearTimeout(stuck);
 }

@@ -134,7 +134,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
         ? new SyncThread({
             file: snapshotFile,
             source: threaded,
-            ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }),
+            intervalMs: syncIntervalMs,
             logger: log,
             // The thread says itself when the snapshot is stale (after failed rounds, as a syncer
             // here would). A pool's worker 0 tells the other workers too.
@@ -146,7 +146,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
             // (the new thread's first round says otherwise).
             onStopped: () => snapshot.setStale(true),
           })
-        : new Syncer({ source: options.source, snapshot, logger: log, ...(options.syncIntervalMs !== undefined && { intervalMs: options.syncIntervalMs }) });
+        : new Syncer({ source: options.source, snapshot, logger: log, intervalMs: syncIntervalMs });
   const closers: (() => unknown)[] = [];
   if (unfollow) closers.push(unfollow);
   if (sharing?.role === 'syncs') closers.push(tellSnapshotState(snapshot, sharing, syncIntervalMs));
@@ -267,8 +267,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
           () => false,
         );
         const delivered = await Promise.race([flushed, delay(CLOSE_FLUSH_MS, false, { ref: false })]);
-        const left = () => outbox.pending() + outbox.rejected();
-        if (peerSink !== undefined && left() > 0) await handOver(outbox, peerSink, peers?.url ?? '', Math.min(peers?.handoffMs ?? DEFAULT_HANDOFF_MS, closing + CLOSE_BUDGET_MS - Date.now()), log);
+        if (peerSink !== undefined && undelivered(outbox) > 0) await handOver(outbox, peerSink, peers?.url ?? '', Math.min(peers?.handoffMs ?? DEFAULT_HANDOFF_MS, closing + CLOSE_BUDGET_MS - Date.now()), log);
         else if (!delivered) log.warn({ pending: outbox.pending() }, 'events left in the outbox for the next start');
         await outbox.close();
         snapshot.close();
@@ -282,17 +281,24 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
 }
 
 /**
+ * What a replica that stops for good would take with it: the events pending, and those set aside
+ * (Outbox.handOff hands both; the other replica sets them aside again if the control plane still
+ * refuses them).
+ */
+function undelivered(outbox: Outbox): number {
+  return outbox.pending() + outbox.rejected();
+}
+
+/**
  * Hands what the outbox holds to another replica through the Service, trying again for a while:
  * the Service may pick a replica that is stopping too (a rolling update), and the next attempt
  * may find another. What is not handed over stays for the next start, as without a peer.
  */
 async function handOver(outbox: Outbox, sink: EventSink, url: string, budgetMs: number, log: Logger): Promise<void> {
   const until = Date.now() + budgetMs;
-  // The events set aside go too (Outbox.handOff): the other replica sets them aside again if the control plane still refuses them.
-  const left = () => outbox.pending() + outbox.rejected();
-  const before = left();
+  const before = undelivered(outbox);
   let lastError: unknown;
-  while (left() > 0 && Date.now() < until) {
+  while (undelivered(outbox) > 0 && Date.now() < until) {
     // Past the budget, close() aborts the handoff: its rejection then is nobody's concern.
     const attempt = outbox.handOff(sink);
     attempt.catch(() => undefined);
@@ -303,7 +309,7 @@ async function handOver(outbox: Outbox, sink: EventSink, url: string, budgetMs: 
       await delay(250, undefined, { ref: false });
     }
   }
-  const pending = left();
+  const pending = undelivered(outbox);
   if (pending < before) log.info({ handed: before - pending, url }, 'events the control plane could not take were handed to another replica');
   if (pending > 0) log.warn({ pending, url, err: lastError }, 'events left in the outbox for the next start: no other replica took them in time');
 }
