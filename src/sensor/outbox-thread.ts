@@ -7,8 +7,8 @@
 // writes raised throughput by a third. Here the admission thread only posts each turn's events,
 // as JSON text, to the writer; it commits whatever has arrived by then in one transaction and
 // says which writes are done. `record` still resolves only once its event is committed, so an
-// answer never leaves before its event is durable, and on a slow disk the admissions go on while
-// the thread waits on it. A portable sink (a control plane's API, the all-in-one's SQLite store)
+// answer leaves after its event is durable (unless the deadline comes first: see
+// AdmissionHandler), and on a slow disk the admissions go on while the thread waits on it. A portable sink (a control plane's API, the all-in-one's SQLite store)
 // is delivered to by the sender itself, so the events never come back to the admission thread.
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';

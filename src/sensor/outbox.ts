@@ -205,6 +205,15 @@ export class Outbox {
     return this.failures;
   }
 
+  /**
+   * Resolves once both threads are up (each starts at its first operation otherwise): a webhook
+   * waits for it before it listens, so that its first admissions do not wait on a thread's start
+   * (tens of milliseconds, seconds on a starved machine) and a thread that cannot start fails the start.
+   */
+  async ready(): Promise<void> {
+    await Promise.all([this.writer.insert([]), this.sender.read({ limit: 0 })]);
+  }
+
   /** Delivers in the background: soon after each record, and again with backoff after a failure. */
   start(): void {
     if (this.running || this.closed) return;

@@ -1,12 +1,15 @@
 // A fault of the webhook's own (here: a snapshot that throws) is answered by the failure mode and
-// recorded as an Error event; pinning never blocks anything.
+// recorded as an Error event; pinning never blocks anything. An event the outbox does not take
+// by the deadline does not hold the answer past it.
 import { pino } from 'pino';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_SETTINGS } from '../api/settings.js';
 import type { AdmissionEvent } from '../events/admission-event.js';
+import { compileRule } from '../policy/compile.js';
 import type { PolicySnapshot } from '../sensor/policy-snapshot.js';
-import { AdmissionHandler, type Endpoint } from './admission-handler.js';
+import { AdmissionHandler, type EventRecorder, type Endpoint } from './admission-handler.js';
 import { WebhookMetrics } from './metrics.js';
+import { ruleOf } from './testing/webhook-harness.js';
 
 const broken: PolicySnapshot = {
   rules: () => {
@@ -73,5 +76,77 @@ describe('a fault of the webhook', () => {
     expect(response).toMatchObject({ uid: 'uid-fault', allowed: true });
     expect(response.patch).toBeUndefined();
     expect(recorded).toEqual([]);
+  });
+});
+
+describe('an event the outbox does not take by the deadline', () => {
+  /** One Deny rule, which an image no scan covers triggers: every review of the pod is denied and recorded. */
+  const deciding: PolicySnapshot = { ...broken, rules: () => [compileRule(ruleOf('deny-unscanned', { unscanned: 'Trigger' }))] };
+
+  function handlerWith(recorder: EventRecorder, deadlineMs: number) {
+    const metrics = new WebhookMetrics();
+    const logged: { level: number; msg: string; eventId?: string }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line) as (typeof logged)[number]) });
+    const handler = new AdmissionHandler({ snapshot: deciding, recorder, metrics, logger, failureMode: 'closed', deadlineMs });
+    const counter = async (name: string) => (await metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
+    return { handler, logged, late: () => counter('portcullis_admission_answered_before_recorded_total'), lost: () => counter('portcullis_admission_events_lost_total') };
+  }
+
+  async function timed(handler: AdmissionHandler) {
+    const started = performance.now();
+    const { status, body } = await handler.handle('validate', review);
+    return { status, response: (body as { response: { allowed: boolean; status?: { message: string } } }).response, elapsedMs: performance.now() - started };
+  }
+
+  test('a write still going at the deadline: the decision is answered at the deadline, counted, warned of once, and the event is written after', async () => {
+    const writes: { event: AdmissionEvent; done: () => void }[] = [];
+    const { handler, logged, late, lost } = handlerWith({ record: (event) => new Promise<void>((done) => writes.push({ event, done })) }, 300);
+    const [first, second] = await Promise.all([timed(handler), timed(handler)]);
+    for (const answer of [first, second]) {
+      expect(answer.status).toBe(200);
+      expect(answer.response.allowed).toBe(false);
+      expect(answer.elapsedMs).toBeGreaterThanOrEqual(250);
+      expect(answer.elapsedMs).toBeLessThan(1_000);
+    }
+    expect(writes).toHaveLength(2);
+    // The message names the event that is still to be written.
+    expect(first.response.status?.message).toContain(writes[0]?.event.id);
+    expect(await late()).toBe(2);
+    // One warning for the two: a stalled disk would make one per review.
+    expect(logged.filter((line) => line.level === 40)).toEqual([expect.objectContaining({ eventId: writes[0]?.event.id, answers: 1 })]);
+    for (const write of writes) write.done();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await lost()).toBe(0);
+    expect(logged.filter((line) => line.level >= 50)).toEqual([]);
+  });
+
+  test('a write that fails after the answer was sent: counted as lost and logged with the event id', async () => {
+    let fail: (error: Error) => void = () => undefined;
+    let recorded: AdmissionEvent | undefined;
+    const { handler, logged, lost } = handlerWith({ record: (event) => ((recorded = event), new Promise<void>((_, reject) => (fail = reject))) }, 100);
+    const answer = await timed(handler);
+    expect(answer.response.allowed).toBe(false);
+    fail(new Error('SQLITE_BUSY: database is locked'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await lost()).toBe(1);
+    expect(logged.filter((line) => line.level === 50)).toEqual([expect.objectContaining({ eventId: recorded?.id, msg: expect.stringContaining('it is lost') })]);
+  });
+
+  test('a write that fails before the deadline: the failure mode answers, as for any fault, and nothing is counted late', async () => {
+    const { handler, late } = handlerWith({ record: () => Promise.reject(new Error('SQLITE_FULL: database or disk is full')) }, 2_000);
+    const answer = await timed(handler);
+    expect(answer.response.allowed).toBe(false);
+    expect(answer.response.status?.message).toContain('could not evaluate this request');
+    expect(answer.elapsedMs).toBeLessThan(1_000);
+    expect(await late()).toBe(0);
+  });
+
+  test('a write that finishes in time: answered as soon as it is written', async () => {
+    const { handler, late } = handlerWith({ record: () => new Promise<void>((done) => setTimeout(done, 50)) }, 2_000);
+    const answer = await timed(handler);
+    expect(answer.response.allowed).toBe(false);
+    expect(answer.elapsedMs).toBeGreaterThanOrEqual(45);
+    expect(answer.elapsedMs).toBeLessThan(1_000);
+    expect(await late()).toBe(0);
   });
 });

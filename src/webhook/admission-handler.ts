@@ -17,7 +17,7 @@ import type { WebhookMetrics } from './metrics.js';
 
 export type Endpoint = 'validate' | 'mutate';
 
-/** Where recorded events go: the durable outbox. Resolves once the event is written: it is safe before the answer leaves. */
+/** Where recorded events go: the durable outbox. Resolves once the event is written: the answer waits for that, up to the deadline. */
 export interface EventRecorder {
   record(event: AdmissionEvent): Promise<void>;
 }
@@ -46,8 +46,16 @@ export interface HandlerAnswer {
 /** Time kept back from the deadline for deciding and answering once the registries are given up on. */
 const ANSWER_RESERVE_MS = 100;
 
+/** Time kept back from the deadline for writing the answer once the event's write is no longer waited for. */
+const RECORD_RESERVE_MS = 20;
+
+/** At most one warning this often about answers that did not wait for their events (a disk stalled answers every review late). */
+const LATE_WARNING_INTERVAL_MS = 10_000;
+
 export class AdmissionHandler {
   private readonly now: () => Date;
+  /** Answers sent before their events were written, since the last warning about them; and when that was. */
+  private late = { count: 0, warnedAt: -Infinity };
 
   constructor(private readonly options: AdmissionHandlerOptions) {
     this.now = options.now ?? (() => new Date());
@@ -132,7 +140,49 @@ export class AdmissionHandler {
   private recordThenAnswer(endpoint: Endpoint, outcome: AdmissionOutcome, dryRun: boolean, started: number): Promise<HandlerAnswer> | HandlerAnswer {
     const { decision, response } = outcome;
     if (!outcome.record) return this.answered(endpoint, decision, dryRun, started, response);
-    return this.options.recorder.record(outcome.event).then(() => this.answered(endpoint, decision, dryRun, started, response));
+    const recorded = this.options.recorder.record(outcome.event);
+    const eventId = outcome.event.id;
+    const waitMs = Math.max(0, this.options.deadlineMs - RECORD_RESERVE_MS - (performance.now() - started));
+    // The answer waits for the event to be on disk, but not past the deadline: a stalled disk or
+    // a lock held on the outbox must not leave the API server to time out and apply the
+    // webhook's failurePolicy to every deployment. Past it the decision is sent as made, and the
+    // event is written when the outbox can (lost only if that write fails, or the process dies first).
+    return new Promise<HandlerAnswer>((resolve, reject) => {
+      let answeredEarly = false;
+      const timer = setTimeout(() => {
+        answeredEarly = true;
+        this.answeredBeforeRecorded(eventId);
+        resolve(this.answered(endpoint, decision, dryRun, started, response));
+      }, waitMs);
+      recorded.then(
+        () => {
+          if (answeredEarly) return;
+          clearTimeout(timer);
+          resolve(this.answered(endpoint, decision, dryRun, started, response));
+        },
+        (error: unknown) => {
+          if (!answeredEarly) {
+            clearTimeout(timer);
+            reject(error as Error);
+            return;
+          }
+          this.options.metrics.eventsUnrecorded.inc();
+          this.options.logger.error({ err: error, eventId }, 'an event answered at the deadline could not be written to the outbox afterwards: it is lost');
+        },
+      );
+    });
+  }
+
+  private answeredBeforeRecorded(eventId: string): void {
+    this.options.metrics.eventsLate.inc();
+    this.late.count += 1;
+    const at = performance.now();
+    if (at - this.late.warnedAt < LATE_WARNING_INTERVAL_MS) return;
+    this.options.logger.warn(
+      { eventId, answers: this.late.count, deadlineMs: this.options.deadlineMs },
+      'answered at the deadline before the event was written to the outbox (is its disk slow, or its file locked?): the event is written when the outbox can',
+    );
+    this.late = { count: 0, warnedAt: at };
   }
 
   /** A fault of ours (a bug, a broken snapshot): the failure mode answers, and an Error event says what happened. */

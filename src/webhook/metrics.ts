@@ -39,6 +39,16 @@ export class WebhookMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
     registers: [this.registry],
   });
+  readonly eventsLate = new Counter({
+    name: 'portcullis_admission_answered_before_recorded_total',
+    help: 'Answers sent at the deadline before their event was written to the outbox (it is written when the outbox can).',
+    registers: [this.registry],
+  });
+  readonly eventsUnrecorded = new Counter({
+    name: 'portcullis_admission_events_lost_total',
+    help: 'Events of answers sent at the deadline whose write to the outbox then failed.',
+    registers: [this.registry],
+  });
   readonly eventsHandedOver = new Counter({
     name: 'portcullis_outbox_handed_over_events_total',
     help: 'Admission events other replicas handed to this one as they stopped (the control plane away), kept in its outbox.',

@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BREAK_GLASS_ANNOTATION } from '../admission/plan.js';
@@ -15,6 +16,7 @@ import { buildApi } from '../api/app.js';
 import { createToken } from '../api/auth.js';
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { readDockerConfig } from '../registry/docker-config.js';
+import { OUTBOX_FILE } from '../sensor/outbox.js';
 import { StoreSyncSource } from '../sensor/sync.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -554,6 +556,28 @@ describe('registries that are slow, down, or ask for a password; the deadline', 
     expect(denied.allowed).toBe(false);
     await unresolvedEvent(open, allowed);
     await unresolvedEvent(closed, denied);
+  });
+
+  test("the outbox's file locked (a stalled disk, a process holding it): answered at the deadline, and the event written once the lock is let go", async () => {
+    const counted = async (name: string) => metricValue((await closed.get('/metrics')).text, name, {}) ?? 0;
+    const [lateBefore, lostBefore] = [await counted('portcullis_admission_answered_before_recorded_total'), await counted('portcullis_admission_events_lost_total')];
+    const locker = new Database(join(closed.dataDir, OUTBOX_FILE));
+    try {
+      locker.exec('BEGIN IMMEDIATE');
+      const answer = await closed.review(deploymentReview([ref('team/app:1.0')]));
+      expect(answer.elapsedMs).toBeLessThan(1_000);
+      expect(answer).toMatchObject({ allowed: false, status: { code: 403 } });
+      const id = annotation(answer, 'event-id');
+      expect(answer.status?.message).toContain(`Event ${id}`);
+      expect(await counted('portcullis_admission_answered_before_recorded_total')).toBe(lateBefore + 1);
+      locker.exec('COMMIT');
+      // The outbox's writer had been waiting for the lock (busy_timeout): it writes the event now.
+      expect(await closed.event(id)).toMatchObject({ id, decision: 'Denied', images: [expect.objectContaining({ digest: app.digest })] });
+      expect(await counted('portcullis_admission_events_lost_total')).toBe(lostBefore);
+    } finally {
+      if (locker.inTransaction) locker.exec('ROLLBACK');
+      locker.close();
+    }
   });
 
   test('down (connection refused): Unresolved at once; open allows, closed denies; recorded and counted', async () => {

@@ -157,6 +157,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     }
     outbox.start();
     closers.push(() => outbox.close());
+    await outbox.ready();
     const resolver = options.registry.resolve
       ? new DigestResolver({
           lookup:

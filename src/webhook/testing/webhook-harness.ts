@@ -32,7 +32,10 @@ export interface TestWebhook {
   /** POSTs a review to /validate and answers its `response`, with how long the answer took. */
   review(body: unknown, path?: '/validate' | '/mutate'): Promise<AdmissionResponse & { elapsedMs: number }>;
   get(path: string): Promise<HttpsAnswer>;
-  /** Delivers what the outbox holds, then answers the event stored under `id`. */
+  /**
+   * Delivers what the outbox holds, then answers the event stored under `id`; tries again for a
+   * few seconds while it is not there (an answer sent at the deadline does not wait for its event's write).
+   */
   event(id: string | undefined): Promise<AdmissionEvent | undefined>;
   close(): Promise<void>;
 }
@@ -82,8 +85,11 @@ export async function startTestWebhook(store: Store, options: TestWebhookOptions
     get: (path) => https(`${service.url}${path}`, { ...(ca !== undefined && { ca }) }),
     event: async (id) => {
       if (id === undefined) return undefined;
-      await service.outbox.flush();
-      return store.events.get(id);
+      for (const waitUntil = Date.now() + 5_000; ; await new Promise((resolve) => setTimeout(resolve, 20))) {
+        await service.outbox.flush();
+        const event = await store.events.get(id);
+        if (event !== undefined || Date.now() > waitUntil) return event;
+      }
     },
     close: async () => {
       await service.close();
