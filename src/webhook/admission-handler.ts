@@ -142,7 +142,8 @@ export class AdmissionHandler {
     if (!outcome.record) return this.answered(endpoint, decision, dryRun, started, response);
     const recorded = this.options.recorder.record(outcome.event);
     const eventId = outcome.event.id;
-    const waitMs = Math.max(0, this.options.deadlineMs - RECORD_RESERVE_MS - (performance.now() - started));
+    // Whole milliseconds: Node keeps a list of timers per duration, and a fraction would make one per review.
+    const waitMs = Math.max(0, Math.floor(this.options.deadlineMs - RECORD_RESERVE_MS - (performance.now() - started)));
     // The answer waits for the event to be on disk, but not past the deadline: a stalled disk or
     // a lock held on the outbox must not leave the API server to time out and apply the
     // webhook's failurePolicy to every deployment. Past it the decision is sent as made, and the
