@@ -9,7 +9,7 @@
 // clients in a loop; and at full load against images without findings, where nothing is recorded
 // (the decision path alone).
 //   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --paced 100,500 --cpu-prof DIR]
-//                         [-- --memory-limit MiB --digest-cache-size N --evidence-cache-mib N --heap-sample FILE]
+//                         [-- --memory-limit MiB --digest-cache-size N --evidence-cache-mib N --heap-sample FILE [--heap-sample-all]]
 // `--memory-limit`: the webhook runs in a memory cgroup of that size, as in a pod with that limit
 // (root only; see memory-limit.ts). `--digest-cache-size` defaults to --images (every tag cached).
 // `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
@@ -50,6 +50,8 @@ const { values } = parseArgs({
     'evidence-cache-mib': { type: 'string' },
     /** The full-load run only, with what survived a scavenge in the webhook sampled into this file (bench/heap-summary.ts reads it). */
     'heap-sample': { type: 'string' },
+    /** With --heap-sample: every allocation sampled, those that died young too (what makes the scavenges come). */
+    'heap-sample-all': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -73,7 +75,7 @@ async function start(mode: 'webhook' | 'noop' | 'sink', findings = values.findin
   if (mode === 'webhook') {
     args.push('--digest-cache-size', values['digest-cache-size'] ?? String(imageCount));
     if (values['evidence-cache-mib'] !== undefined) args.push('--evidence-cache-mib', values['evidence-cache-mib']);
-    if (values['heap-sample'] !== undefined) args.push('--heap-sample', values['heap-sample']);
+    if (values['heap-sample'] !== undefined) args.push('--heap-sample', values['heap-sample'], ...(values['heap-sample-all'] ? ['--heap-sample-all'] : []));
   }
   const [command, commandArgs] = mode === 'webhook' && cgroup ? cgroup.wrap(process.execPath, args) : [process.execPath, args];
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -243,7 +245,7 @@ if (values['heap-sample'] !== undefined) await state(webhook.memoryUrl, false, '
 const webhookFull = await withCpu(webhook, () => load(webhook.url));
 if (values['heap-sample'] !== undefined) {
   await state(webhook.memoryUrl, false, 'stop');
-  console.log(`webhook, full load: ${webhookFull.rps.toFixed(0)} req/s (${webhookFull.total} requests); what survived a scavenge is in ${values['heap-sample']}:`);
+  console.log(`webhook, full load: ${webhookFull.rps.toFixed(0)} req/s (${webhookFull.total} requests); ${values['heap-sample-all'] ? 'its allocations are' : 'what survived a scavenge is'} in ${values['heap-sample']}:`);
   console.log(`  node --import tsx bench/heap-summary.ts ${values['heap-sample']} --requests ${webhookFull.total}`);
   webhook.child.kill();
   eventSink.child.kill();

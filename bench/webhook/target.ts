@@ -49,6 +49,8 @@ const { values } = parseArgs({
     'evidence-cache-mib': { type: 'string' },
     /** Where `GET /memory?sample=stop` writes the allocations that survived a scavenge since `?sample=start`. */
     'heap-sample': { type: 'string' },
+    /** Sample every allocation, those a scavenge took too. */
+    'heap-sample-all': { type: 'boolean', default: false },
   },
 });
 const dir = values.dir ?? '/tmp/portcullis-bench-webhook';
@@ -78,14 +80,15 @@ function memory(request: IncomingMessage, response: ServerResponse): void {
 /**
  * V8's sampling heap profiler, keeping what a minor collection did not take (objects that lived
  * through a scavenge: copied, and then promoted to the old generation, or still alive), dropping
- * what died young: what makes the old generation grow, and so the full collections.
+ * what died young: what makes the old generation grow, and so the full collections. With
+ * --heap-sample-all, every allocation: what fills the young generation, and so the scavenges.
  */
 let sampling: Session | undefined;
 async function startSampling(): Promise<void> {
   if (values['heap-sample'] === undefined || sampling) return;
   sampling = new Session();
   sampling.connect();
-  await sampling.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  await sampling.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: values['heap-sample-all'] });
 }
 async function stopSampling(): Promise<void> {
   const session = sampling;
