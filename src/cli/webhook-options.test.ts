@@ -23,6 +23,7 @@ describe('webhook flags', () => {
       tlsHost: [],
       failureMode: 'open',
       deadline: 2_000,
+      registryCredentialHelpers: [],
       insecureRegistry: [],
       platform: 'linux/amd64',
       resolveTags: true,
@@ -64,6 +65,13 @@ describe('webhook flags', () => {
     writeFileSync(file, '{"auths": {"ghcr.io": {}}}');
     expect(() => registryOptions(parse(['--registry-credentials', file]))).toThrow(/auths\.ghcr\.io: has no credentials/);
     expect(() => registryOptions(parse(['--registry-credentials', join(dir, 'missing.json')]))).toThrow(/is not a Docker config file/);
+  });
+
+  test('--registry-credential-helpers: names of the clouds asked for registry credentials, checked', () => {
+    expect(registryOptions(parse([])).credentialHelpers).toBeUndefined();
+    expect(registryOptions(parse(['--registry-credential-helpers', 'ECR,ecr'])).credentialHelpers).toEqual(['ecr']);
+    expect(() => parse(['--registry-credential-helpers', 'ecr,quay'])).toThrow(/'quay' is not one of ecr/);
+    expect(() => parse(['--registry-credential-helpers', ','])).toThrow(/is not one of ecr/);
   });
 
   test('the CA bundle is printed base64-encoded, as caBundle takes it', () => {

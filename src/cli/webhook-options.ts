@@ -3,6 +3,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { FailureMode } from '../admission/decide.js';
 import { InputError } from '../problems.js';
+import { CREDENTIAL_HELPERS, type CredentialHelperName } from '../registry/credential-helper.js';
 import { readDockerConfig } from '../registry/docker-config.js';
 import type { RegistryOptions } from '../webhook/webhook.js';
 
@@ -14,6 +15,7 @@ export interface WebhookFlags {
   failureMode: FailureMode;
   deadline: number;
   registryCredentials?: string;
+  registryCredentialHelpers: CredentialHelperName[];
   insecureRegistry: string[];
   platform: string;
   resolveTags: boolean;
@@ -34,6 +36,12 @@ export function withWebhookOptions(command: Command): Command {
     .option('--failure-mode <mode>', 'what an image that cannot be resolved in time, or a fault of the webhook, means: open (allowed with a warning, recorded) or closed (the image counts as violating every rule in scope, so a Deny rule denies it; a fault denies)', failureMode, 'open')
     .option('--deadline <duration>', 'answer every review within this (e.g. 2s, 1500ms); keep it under the webhook configuration timeoutSeconds', millis, 2000)
     .option('--registry-credentials <file>', 'registry credentials: a Docker config.json (or a pull Secret .dockerconfigjson)')
+    .option(
+      '--registry-credential-helpers <names>',
+      `cloud registries whose credentials the webhook asks its cloud for, with its own identity, comma-separated: ${CREDENTIAL_HELPERS.join(', ')} (Amazon ECR, through the AWS SDK's default credentials: an IAM role for the service account, EKS Pod Identity)`,
+      credentialHelpers,
+      [] as CredentialHelperName[],
+    )
     .option('--insecure-registry <host>', 'a registry reached over plain http, e.g. localhost:5000 (repeatable)', repeat, [] as string[])
     .option('--platform <os/arch>', 'the platform whose manifest a multi-arch tag resolves to', 'linux/amd64')
     .option('--no-resolve-tags', 'do not ask registries: match tags only through the tags scan reports name')
@@ -47,6 +55,7 @@ export function registryOptions(flags: WebhookFlags): RegistryOptions {
   return {
     resolve: flags.resolveTags,
     ...(flags.registryCredentials !== undefined && { credentials: readDockerConfig(flags.registryCredentials) }),
+    ...(flags.registryCredentialHelpers.length > 0 && { credentialHelpers: flags.registryCredentialHelpers }),
     insecure: flags.insecureRegistry,
     platform: flags.platform,
     ttlMs: flags.digestTtl,
@@ -79,6 +88,13 @@ function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
   return n;
+}
+
+function credentialHelpers(value: string): CredentialHelperName[] {
+  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !(CREDENTIAL_HELPERS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) throw new InvalidArgumentError(`'${unknown.join(',') || value}' is not one of ${CREDENTIAL_HELPERS.join(', ')}`);
+  return [...new Set(names as CredentialHelperName[])];
 }
 
 function failureMode(value: string): FailureMode {

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { CREDENTIAL_HELPERS } from '../registry/credential-helper.js';
 import { DEFAULTS, FAILURE_MODES, parseInstallFlags, type InstallFlags } from './options.js';
 import { renderInstall, webhookArgs, type KubeObject } from './render.js';
 
@@ -80,6 +81,7 @@ describe('Helm chart', () => {
     expect(leaves.filter((leaf) => !described.some((d) => leaf === d || leaf.startsWith(`${d}.`)))).toEqual([]);
     expect(described.filter((d) => !lookup(values, d.split('.')).found)).toEqual([]);
     expect(lookup(schema, ['properties', 'failureMode', 'enum']).value).toEqual([...FAILURE_MODES]);
+    expect(lookup(schema, ['properties', 'registryCredentialHelpers', 'items', 'enum']).value).toEqual([...CREDENTIAL_HELPERS]);
     expect(lookup(schema, ['properties', 'timeoutSeconds']).value).toMatchObject({ minimum: 1, maximum: 30 });
     expect(lookup(schema, ['properties', 'replicas']).value).toMatchObject({ minimum: 1 });
     expect(lookup(schema, ['properties', 'workers']).value).toMatchObject({ minimum: 1, maximum: 64 });
@@ -117,13 +119,14 @@ describe('Helm chart', () => {
     const args = helpers.slice(helpers.indexOf('      args:'), helpers.indexOf('      ports:'));
     const chartFlags = [...args.matchAll(/^\s+- (--[a-z-]+)$/gm)].map((m) => m[1]);
     const { options } = parseInstallFlags(
-      { controlPlane: 'https://p.example.com', cluster: 'c', controlPlaneCa: 'ca.pem', registryCredentialsSecret: 'pull' },
+      { controlPlane: 'https://p.example.com', cluster: 'c', controlPlaneCa: 'ca.pem', registryCredentialsSecret: 'pull', registryCredentialHelpers: 'ecr' },
       { version: '0', readFile: () => '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' },
     );
     expect(chartFlags).toEqual(webhookArgs(options).filter((arg) => arg.startsWith('--')));
     // Only when controlPlane.caCert is set, as the CLI only with --control-plane-ca; the same for the registries' credentials.
     expect(args).toMatch(/\{\{- if \.Values\.controlPlane\.caCert \}\}\n\s+- --ca-file\n\s+- \/etc\/portcullis\/control-plane-ca\/ca\.crt\n\s+\{\{- end \}\}/);
     expect(args).toMatch(/\{\{- if \.Values\.registryCredentialsSecret \}\}\n\s+- --registry-credentials\n\s+- \/etc\/portcullis\/registry\/config\.json\n\s+\{\{- end \}\}/);
+    expect(args).toMatch(/\{\{- if \.Values\.registryCredentialHelpers \}\}\n\s+- --registry-credential-helpers\n\s+- \{\{ join "," \.Values\.registryCredentialHelpers \| quote \}\}\n\s+\{\{- end \}\}/);
   });
 
   test('the chart validates the same resources and operations as the CLI', () => {

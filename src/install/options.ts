@@ -1,5 +1,6 @@
 // What `portcullis install` was asked for, checked once: every bad flag is reported, by name, in one go.
 import { InputError, type Problem } from '../problems.js';
+import { CREDENTIAL_HELPERS, type CredentialHelperName } from '../registry/credential-helper.js';
 import { pemCertificates } from '../tls/pem.js';
 import { WEBHOOK } from './render.js';
 
@@ -37,6 +38,10 @@ export interface InstallOptions {
   readonly tlsSecret: string;
   /** A `kubernetes.io/dockerconfigjson` Secret (an image pull secret) with the credentials of private registries: referenced, never read. */
   readonly registryCredentialsSecret?: string;
+  /** Clouds the webhook asks for registry credentials with its own identity (`--registry-credential-helpers`). */
+  readonly registryCredentialHelpers: readonly CredentialHelperName[];
+  /** On the webhook's ServiceAccount: the identity a cloud gives it (`eks.amazonaws.com/role-arn` for an IAM role). */
+  readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
   /** Base64 of the PEM CA that signed the serving certificate; absent: cert-manager issues and injects it. */
   readonly caBundle?: string;
   /** Absent: an emptyDir per pod. */
@@ -71,6 +76,10 @@ export interface InstallFlags {
   tokenSecret?: string;
   tlsSecret?: string;
   registryCredentialsSecret?: string;
+  /** Comma-separated. */
+  registryCredentialHelpers?: string;
+  /** `key=value`, repeatable. */
+  serviceAccountAnnotation?: readonly string[];
   caBundle?: string;
   persistentOutbox?: boolean;
   storageClass?: string;
@@ -147,6 +156,9 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
   const { registryCredentialsSecret } = flags;
   if (registryCredentialsSecret !== undefined) checkName(registryCredentialsSecret, '--registry-credentials-secret', 'Secret name', DNS_SUBDOMAIN, 253, problem);
 
+  const registryCredentialHelpers = credentialHelpers(flags.registryCredentialHelpers, problem);
+  const serviceAccountAnnotations = annotations(flags.serviceAccountAnnotation ?? [], '--service-account-annotation', problem);
+
   const caBundle = flags.caBundle === undefined ? undefined : readCaBundle(flags.caBundle, context, problem);
   if (caBundle === undefined) {
     for (const [flag, name] of [['--token-secret', tokenSecret], ['--tls-secret', tlsSecret]] as const) {
@@ -175,6 +187,8 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
     tokenSecret,
     tlsSecret,
     ...(registryCredentialsSecret !== undefined && { registryCredentialsSecret }),
+    registryCredentialHelpers,
+    serviceAccountAnnotations,
     ...(caBundle !== undefined && { caBundle }),
     ...(persistent && { storage: { size, ...(flags.storageClass !== undefined && { storageClass: flags.storageClass }) } }),
   };
@@ -182,6 +196,33 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
 }
 
 type Report = (flag: string, message: string) => void;
+
+function credentialHelpers(value: string | undefined, problem: Report): CredentialHelperName[] {
+  if (value === undefined) return [];
+  const names = [...new Set(value.split(',').map((name) => name.trim().toLowerCase()))];
+  const unknown = names.filter((name) => !(CREDENTIAL_HELPERS as readonly string[]).includes(name));
+  if (unknown.length > 0) problem('--registry-credential-helpers', `'${unknown.join(',')}' is not one of ${CREDENTIAL_HELPERS.join(', ')}`);
+  return names.filter((name): name is CredentialHelperName => (CREDENTIAL_HELPERS as readonly string[]).includes(name));
+}
+
+// An annotation key: an optional DNS subdomain prefix and a slash, then a name of up to 63 characters.
+const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+function annotations(pairs: readonly string[], flag: string, problem: Report): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    const key = equals === -1 ? pair : pair.slice(0, equals);
+    const slash = key.lastIndexOf('/');
+    const prefix = slash === -1 ? undefined : key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    if (equals === -1) problem(flag, `'${pair}' is not key=value (e.g. eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/portcullis)`);
+    else if (!ANNOTATION_NAME.test(name) || (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))) {
+      problem(flag, `'${key}' is not an annotation key: [prefix/]name, the prefix a DNS subdomain, the name up to 63 letters, digits, "-", "_" or "."`);
+    } else result[key] = pair.slice(equals + 1);
+  }
+  return result;
+}
 
 function required(value: string | undefined, flag: string, problem: Report): string | undefined {
   if (value === undefined || value.trim() === '') {

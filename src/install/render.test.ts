@@ -223,6 +223,16 @@ describe('portcullis install', () => {
     }
   });
 
+  test('--registry-credential-helpers and --service-account-annotation: the webhook asks ECR with the IAM role its ServiceAccount names', async () => {
+    const role = 'arn:aws:iam::123456789012:role/portcullis-webhook';
+    const all = await objects('--registry-credential-helpers', 'ecr', '--service-account-annotation', `eks.amazonaws.com/role-arn=${role}`, '--service-account-annotation', 'note=a=b');
+    expect(podSpecOf(one(all, 'Deployment')).containers[0].args.slice(-2)).toEqual(['--registry-credential-helpers', 'ecr']);
+    expect(one(all, 'ServiceAccount').metadata).toMatchObject({ annotations: { 'eks.amazonaws.com/role-arn': role, note: 'a=b' } });
+    const plain = await objects();
+    expect(podSpecOf(one(plain, 'Deployment')).containers[0].args).not.toContain('--registry-credential-helpers');
+    expect(one(plain, 'ServiceAccount').metadata).not.toHaveProperty('annotations');
+  });
+
   test('--registry-credentials-secret: the pull Secret mounted read-only as a Docker config.json, which the webhook resolves tags with', async () => {
     const pod = podSpecOf(one(await objects('--registry-credentials-secret', 'acme-pull'), 'Deployment'));
     expect(pod.volumes).toContainEqual({ name: 'registry-credentials', secret: { secretName: 'acme-pull', items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440 } });
@@ -316,6 +326,10 @@ describe('install flags', () => {
     ['an excluded namespace with a slash', { excludeNamespace: ['team/a'] }, "--exclude-namespace: 'team/a'"],
     ['a token Secret name with underscores', { tokenSecret: 'sensor_token' }, "--token-secret: 'sensor_token'"],
     ['a registry credentials Secret name in capitals', { registryCredentialsSecret: 'Pull' }, "--registry-credentials-secret: 'Pull'"],
+    ['an unknown credential helper', { registryCredentialHelpers: 'ecr,quay' }, "--registry-credential-helpers: 'quay' is not one of ecr"],
+    ['an annotation without a value', { serviceAccountAnnotation: ['eks.amazonaws.com/role-arn'] }, "--service-account-annotation: 'eks.amazonaws.com/role-arn' is not key=value"],
+    ['an annotation key with a space', { serviceAccountAnnotation: ['role arn=x'] }, "--service-account-annotation: 'role arn' is not an annotation key"],
+    ['an annotation key with a prefix that is not a DNS subdomain', { serviceAccountAnnotation: ['EKS_/role=x'] }, "--service-account-annotation: 'EKS_/role' is not an annotation key"],
     ['the same Secret for token and TLS', { tokenSecret: 'shared', tlsSecret: 'shared' }, '--tls-secret: must differ from --token-secret'],
     ['the CA Secret as the serving certificate Secret', { tlsSecret: 'portcullis-ca' }, "--tls-secret: 'portcullis-ca' is where cert-manager keeps the webhook's CA"],
     ['an image with spaces', { image: 'ghcr.io/x y' }, '--image:'],

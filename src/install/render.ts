@@ -88,6 +88,7 @@ export function webhookArgs(options: InstallOptions): string[] {
       .flatMap((name) => ['--exclude-namespace', name]),
     ...(options.controlPlaneCa !== undefined ? ['--ca-file', `${WEBHOOK.controlPlaneCaDir}/ca.crt`] : []),
     ...(options.registryCredentialsSecret !== undefined ? ['--registry-credentials', `${WEBHOOK.registryCredentialsDir}/config.json`] : []),
+    ...(options.registryCredentialHelpers.length > 0 ? ['--registry-credential-helpers', options.registryCredentialHelpers.join(',')] : []),
   ];
 }
 
@@ -114,8 +115,15 @@ function namespace(options: InstallOptions): KubeObject {
 
 function serviceAccount(options: InstallOptions): KubeObject {
   // No Role or binding: the webhook reads nothing from the Kubernetes API (the kubelet mounts its
-  // Secrets), so it gets no API token either.
-  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(WEBHOOK.serviceAccount, options), automountServiceAccountToken: false };
+  // Secrets), so it gets no API token either. A cloud identity (an IAM role for the service
+  // account) is an annotation its cloud's own webhook reads, and mounts a token of its own for.
+  const annotations = options.serviceAccountAnnotations;
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: meta(WEBHOOK.serviceAccount, options, Object.keys(annotations).length > 0 ? { annotations } : {}),
+    automountServiceAccountToken: false,
+  };
 }
 
 /** Not a Secret: a CA certificate is public; the pod trusts it for the control plane alone. */

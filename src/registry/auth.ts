@@ -2,14 +2,19 @@
 // 401 challenge, then send Basic credentials or fetch a bearer token from the challenge's realm
 // (with Basic credentials when configured). What a host asked for is remembered, and tokens are
 // cached per repository until shortly before they expire, so a warm lookup is one request.
+// Credentials are those configured for the host, else those a cloud's credential helper issues
+// for it (ECR), asked for only once the registry wants them.
 
 import { parseChallenges, type Challenge } from './challenge.js';
+import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import { normalizeHost, type RegistryCredential } from './hosts.js';
 
 export interface RegistryAuthOptions {
   /** Normalized by host (see indexCredentials). */
   readonly credentials: ReadonlyMap<string, RegistryCredential>;
+  /** For hosts without configured credentials: the first that handles the host issues them. */
+  readonly helpers?: readonly CredentialHelper[];
   /** Hosts a token realm may be reached on over plain http. */
   readonly isInsecure: (host: string) => boolean;
   readonly now: () => number;
@@ -38,11 +43,14 @@ export class RegistryAuth {
 
   /** The Authorization header to send up front, from what earlier challenges of `registry` taught. */
   async initialAuthorization(registry: string, repository: string, signal: AbortSignal): Promise<string | undefined> {
-    const credential = this.credentialFor(registry);
-    if (credential?.token !== undefined) return `Bearer ${credential.token}`;
+    const configured = this.configuredFor(registry);
+    if (configured?.token !== undefined) return `Bearer ${configured.token}`;
     const known = this.schemes.get(normalizeHost(registry));
     if (known === undefined) return undefined;
-    if (known.scheme === 'basic') return credential === undefined ? undefined : basic(credential);
+    if (known.scheme === 'basic') {
+      const credential = await this.credentialFor(registry, signal);
+      return credential === undefined ? undefined : basic(credential);
+    }
     return `Bearer ${await this.token(registry, repository, known, undefined, signal)}`;
   }
 
@@ -58,12 +66,11 @@ export class RegistryAuth {
     signal: AbortSignal,
   ): Promise<string> {
     const host = normalizeHost(registry);
-    const credential = this.credentialFor(registry);
     const challenges = parseChallenges(challengeHeader ?? '');
     const bearer = challenges.find((challenge) => challenge.scheme === 'bearer' && challenge.params.realm);
     const refused = `${registry} answered 401 Unauthorized for ${repository}`;
 
-    if (credential?.token !== undefined) {
+    if (this.configuredFor(registry)?.token !== undefined) {
       throw new RegistryError('unauthorized', `${refused}: it refused the token configured for ${host}`, registry);
     }
     if (bearer?.params.realm !== undefined) {
@@ -76,12 +83,13 @@ export class RegistryAuth {
     }
     if (challenges.some((challenge) => challenge.scheme === 'basic')) {
       this.schemes.set(host, { scheme: 'basic' });
+      const credential = await this.credentialFor(registry, signal);
       if (credential === undefined) {
         throw new RegistryError('unauthorized', `${refused}: it needs a username and password, and none are configured for ${host}`, registry);
       }
       const header = basic(credential);
       if (sent === header) {
-        throw new RegistryError('unauthorized', `${refused}: it refused the username and password configured for ${host}`, registry);
+        throw new RegistryError('unauthorized', `${refused}: it refused the username and password ${this.whose(host)}`, registry);
       }
       return header;
     }
@@ -94,10 +102,10 @@ export class RegistryAuth {
     const host = normalizeHost(registry);
     const detail = challengeHeader === null ? undefined : parseChallenges(challengeHeader).find((challenge) => challenge.params.error)?.params.error;
     const what = sent.startsWith('Basic ')
-      ? `it refused the username and password configured for ${host}`
-      : this.credentialFor(registry) === undefined
+      ? `it refused the username and password ${this.whose(host)}`
+      : this.configuredFor(registry) === undefined && this.helperFor(host) === undefined
         ? `the repository does not exist or is private, and no credentials are configured for ${host}`
-        : `the repository does not exist or the credentials configured for ${host} cannot pull it`;
+        : `the repository does not exist or the credentials ${this.whose(host)} cannot pull it`;
     return new RegistryError(
       'unauthorized',
       `${registry} answered 401 Unauthorized for ${repository}: ${what}${detail === undefined ? '' : ` (${detail})`}`,
@@ -105,8 +113,27 @@ export class RegistryAuth {
     );
   }
 
-  private credentialFor(registry: string): RegistryCredential | undefined {
+  /** The credentials configured for the registry (a Docker config file), if any. */
+  private configuredFor(registry: string): RegistryCredential | undefined {
     return this.options.credentials.get(normalizeHost(registry));
+  }
+
+  private helperFor(host: string): CredentialHelper | undefined {
+    return this.options.helpers?.find((helper) => helper.handles(host));
+  }
+
+  /** Those configured, else those a credential helper issues (fetched now, or kept from before). */
+  private async credentialFor(registry: string, signal: AbortSignal): Promise<RegistryCredential | undefined> {
+    const configured = this.configuredFor(registry);
+    if (configured !== undefined) return configured;
+    const host = normalizeHost(registry);
+    return this.helperFor(host)?.credential(host, signal);
+  }
+
+  /** Where the host's credentials come from, for messages: `configured for ghcr.io`. */
+  private whose(host: string): string {
+    const helper = this.configuredFor(host) === undefined ? this.helperFor(host) : undefined;
+    return helper === undefined ? `configured for ${host}` : `the ${helper.name} credential helper issued for ${host}`;
   }
 
   /** A pull token for `repository`, from the cache or the realm; concurrent askers share one fetch. */
@@ -142,7 +169,7 @@ export class RegistryAuth {
     if (realm.protocol === 'http:' && !this.options.isInsecure(realm.host) && !this.options.isInsecure(registry)) {
       throw new RegistryError('config', `${registry} sent its token realm ${scheme.realm} over plain http; add ${realm.host} to the insecure hosts to allow it`, registry);
     }
-    const credential = this.credentialFor(registry);
+    const credential = await this.credentialFor(registry, signal);
     if (scheme.service !== undefined) realm.searchParams.set('service', scheme.service);
     realm.searchParams.set('scope', scope);
     if (credential?.username !== undefined) realm.searchParams.set('account', credential.username);
@@ -159,7 +186,7 @@ export class RegistryAuth {
       throw fromFetchFailure(error, realm.host, signal);
     });
     if (response.status === 401 || response.status === 403) {
-      const why = credential === undefined ? `it needs credentials, and none are configured for ${host}` : `it refused the username and password configured for ${host}`;
+      const why = credential === undefined ? `it needs credentials, and none are configured for ${host}` : `it refused the username and password ${this.whose(host)}`;
       throw new RegistryError('unauthorized', `the token server ${realm.host} for ${registry} answered ${response.status} for ${scope}: ${why}${errorDetail(body)}`, realm.host);
     }
     if (!response.ok) {

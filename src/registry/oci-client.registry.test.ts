@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseImageReference } from '../images/reference.js';
 import { basicAuthorization, pushImage, startRegistry, startSilentServer, unusedPort, type PushedImage, type TestRegistry } from '../../test/support/registry.js';
 import { startTokenServer, type TokenServer } from '../../test/support/registry-token.js';
+import { EcrCredentials } from './ecr-credentials.js';
+import { startFakeEcr, type FakeEcr } from './testing/fake-ecr.js';
 import { failure } from './testing/failure.js';
 import { MEDIA_TYPES, OciClient, type OciClientOptions } from './oci-client.js';
 
@@ -132,6 +134,61 @@ describe('a registry behind a password (htpasswd, Basic)', () => {
     const error = await failure(lookup(client, `${registry.host}/private/app:1.0`));
     expect(error.code).toBe('unauthorized');
     expect(error.message).toMatch(/answered 401 Unauthorized for private\/app: it refused the username and password configured for 127\.0\.0\.1:\d+$/);
+  });
+});
+
+describe('an ECR registry: Basic, with the password ECR issues (the ecr credential helper)', () => {
+  // ECR answers 401 with a Basic challenge and takes `AWS` and the password GetAuthorizationToken
+  // issued: here a real registry behind that password, and ECR's API replayed (testing/fake-ecr.ts).
+  const issued = 'eyJwYXlsb2FkIjoiZWNyLXBhc3N3b3JkIn0';
+  let registry: TestRegistry;
+  let ecr: FakeEcr;
+  let image: PushedImage;
+  const ecrHelper = () =>
+    new EcrCredentials({
+      // The test registry's host stands for an ECR registry of us-west-2.
+      regionOf: (host) => (host === registry.host ? { region: 'us-west-2', fips: false } : undefined),
+      client: { endpoint: ecr.url, credentials: { accessKeyId: 'AKIDPORTCULLISTEST', secretAccessKey: 'portcullis-test-secret' }, maxAttempts: 1 },
+    });
+
+  beforeAll(async () => {
+    [registry, ecr] = await Promise.all([startRegistry({ auth: { htpasswd: { username: 'AWS', password: issued } } }), startFakeEcr(issued)]);
+    image = await pushImage({ url: registry.url, authorization: basicAuthorization('AWS', issued) }, 'private/app', '1.0');
+  });
+  afterAll(async () => {
+    await registry.stop();
+    await ecr.stop();
+  });
+
+  test('resolves with the password ECR issued, asked for once for both lookups', async () => {
+    const client = new OciClient({ insecure: [registry.host], credentialHelpers: [ecrHelper()] });
+    const before = ecr.requests.length;
+    expect((await lookup(client, `${registry.host}/private/app:1.0`)).digest).toBe(image.digest);
+    expect((await lookup(client, `${registry.host}/private/app:1.0`)).digest).toBe(image.digest);
+    expect(ecr.requests.length - before).toBe(1);
+  });
+
+  test('credentials configured for the host win over the helper', async () => {
+    const client = new OciClient({ insecure: [registry.host], credentials: { [registry.host]: { username: 'AWS', password: 'stale' } }, credentialHelpers: [ecrHelper()] });
+    const before = ecr.requests.length;
+    const error = await failure(lookup(client, `${registry.host}/private/app:1.0`));
+    expect(error.message).toMatch(/it refused the username and password configured for 127\.0\.0\.1:\d+$/);
+    expect(ecr.requests.length - before).toBe(0);
+  });
+
+  test('a password the registry refuses: the reason names the helper', async () => {
+    ecr.answerNext({ password: 'revoked' });
+    const error = await failure(lookup(new OciClient({ insecure: [registry.host], credentialHelpers: [ecrHelper()] }), `${registry.host}/private/app:1.0`));
+    expect(error.code).toBe('unauthorized');
+    expect(error.message).toMatch(/it refused the username and password the ecr credential helper issued for 127\.0\.0\.1:\d+$/);
+  });
+
+  test('ECR refusing to issue one: the lookup fails with what ECR said', async () => {
+    ecr.answerNext({ error: 'AccessDeniedException', status: 400, message: 'not authorized to perform: ecr:GetAuthorizationToken' });
+    const error = await failure(lookup(new OciClient({ insecure: [registry.host], credentialHelpers: [ecrHelper()] }), `${registry.host}/private/app:1.0`));
+    expect(error.code).toBe('unauthorized');
+    expect(error.message).toContain('issued no token for 127.0.0.1:');
+    expect(error.message).toContain('AccessDeniedException (400): not authorized to perform: ecr:GetAuthorizationToken');
   });
 });
 

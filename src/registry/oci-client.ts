@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { isDigest, type ImageReference } from '../images/reference.js';
 import { RegistryAuth, errorDetail } from './auth.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
+import type { CredentialHelper } from './credential-helper.js';
 import { apiHost, indexCredentials, insecureMatcher, type RegistryCredentials } from './hosts.js';
 import { DEFAULT_PLATFORM, parsePlatform, selectPlatformManifest, type ManifestDescriptor, type Platform } from './platform.js';
 
@@ -30,6 +31,8 @@ const MAX_INDEX_DEPTH = 3;
 export interface OciClientOptions {
   /** By registry host as references name it (`docker.io`, `ghcr.io`, `localhost:5000`). */
   readonly credentials?: RegistryCredentials;
+  /** Issue credentials for hosts without configured ones (ECR's, from the webhook's AWS identity). */
+  readonly credentialHelpers?: readonly CredentialHelper[];
   /** Hosts reached over plain http (`localhost:5000`; without a port: any port of that host). */
   readonly insecure?: readonly string[];
   /** The platform whose manifest an index is followed to: `linux/arm64/v8` or a Platform. Default linux/amd64. */
@@ -70,6 +73,7 @@ export class OciClient implements ManifestLookup {
     this.userAgent = options.userAgent ?? 'portcullis';
     this.auth = new RegistryAuth({
       credentials: indexCredentials(options.credentials),
+      ...(options.credentialHelpers && { helpers: options.credentialHelpers }),
       isInsecure: this.isInsecure,
       now: options.now ?? Date.now,
       fetch: this.fetch,

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { FailureMode } from '../admission/decide.js';
+import { credentialHelper, type CredentialHelperName } from '../registry/credential-helper.js';
 import type { RegistryCredentials } from '../registry/hosts.js';
 import { OciClient, type ManifestLookup } from '../registry/oci-client.js';
 import { DigestResolver } from '../registry/resolver.js';
@@ -28,6 +29,8 @@ export interface RegistryOptions {
   /** false: no registry reads; tags are matched through the tags scan reports name. */
   readonly resolve: boolean;
   readonly credentials?: RegistryCredentials;
+  /** Cloud registries' credentials, issued to the webhook's own identity (`ecr`), for hosts without configured ones. */
+  readonly credentialHelpers?: readonly CredentialHelperName[];
   readonly insecure?: readonly string[];
   readonly platform?: string;
   readonly ttlMs?: number;
@@ -164,6 +167,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
             options.registry.lookup ??
             new OciClient({
               ...(options.registry.credentials && { credentials: options.registry.credentials }),
+              ...(options.registry.credentialHelpers && { credentialHelpers: options.registry.credentialHelpers.map(credentialHelper) }),
               ...(options.registry.insecure && { insecure: options.registry.insecure }),
               ...(options.registry.platform && { platform: options.registry.platform }),
             }),

@@ -157,6 +157,10 @@ spec:
         - --registry-credentials
         - /etc/portcullis/registry/config.json
         {{- end }}
+        {{- if .Values.registryCredentialHelpers }}
+        - --registry-credential-helpers
+        - {{ join "," .Values.registryCredentialHelpers | quote }}
+        {{- end }}
       ports:
         - name: webhook
           containerPort: 8443

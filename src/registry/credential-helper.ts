@@ -1,0 +1,29 @@
+// Credentials a cloud registry issues for a while (ECR's last 12 hours), fetched from the cloud's
+// own API with the identity the webhook runs as (an IAM role for its service account, a pod
+// identity), instead of a password written into a Docker config file that would expire.
+
+import { EcrCredentials } from './ecr-credentials.js';
+import type { RegistryCredential } from './hosts.js';
+
+export interface CredentialHelper {
+  /** What `--registry-credential-helpers` calls it (`ecr`). */
+  readonly name: string;
+  /** Whether it issues credentials for this registry host (normalized: lowercase host[:port]). */
+  handles(host: string): boolean;
+  /**
+   * Credentials for the host, cached until shortly before they expire, one fetch however many
+   * lookups ask at once. Throws a RegistryError saying why none could be had.
+   */
+  credential(host: string, signal: AbortSignal): Promise<RegistryCredential>;
+}
+
+export const CREDENTIAL_HELPERS = ['ecr'] as const;
+export type CredentialHelperName = (typeof CREDENTIAL_HELPERS)[number];
+
+/** The helper a name stands for, with the cloud's default configuration (its SDK finds the identity and the endpoint). */
+export function credentialHelper(name: CredentialHelperName): CredentialHelper {
+  switch (name) {
+    case 'ecr':
+      return new EcrCredentials();
+  }
+}

@@ -1,0 +1,128 @@
+// Amazon ECR's registries take a username and password that ECR's GetAuthorizationToken issues
+// for 12 hours, to whatever AWS identity asks: here the webhook's own, found by the AWS SDK's
+// default chain (an IAM role for its service account, EKS Pod Identity, the node's instance
+// profile, AWS_* variables), as Kubernetes' own ECR credential provider and Docker's
+// amazon-ecr-credential-helper do. One token of a region serves every registry of that region
+// the identity may pull from, so it is fetched once per region and kept until shortly before it
+// expires; a fetch that fails is not kept, so the next lookup tries again.
+
+import type { ECRClientConfig } from '@aws-sdk/client-ecr';
+import type { CredentialHelper } from './credential-helper.js';
+import { RegistryError, fromFetchFailure } from './errors.js';
+import type { RegistryCredential } from './hosts.js';
+
+/** `<account>.dkr.ecr[-fips].<region>.<partition domain>` and the dual-stack `<account>.dkr-ecr[-fips].<region>.on.aws`, as amazon-ecr-credential-helper reads them. */
+const ECR_HOST = /^(\d{12})\.dkr[.-]ecr(-fips)?\.([a-z0-9][a-z0-9-_]*)\.(amazonaws\.com(?:\.cn)?|on\.(?:aws|amazonwebservices\.com\.cn)|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;
+
+/** Used when ECR does not say when its token expires (it always has: 12 hours). */
+const DEFAULT_TOKEN_MS = 60 * 60_000;
+/** A fetch of the token may take this long, whoever is waiting for it: the next lookups use it. */
+const FETCH_TIMEOUT_MS = 10_000;
+
+export interface EcrRegion {
+  readonly region: string;
+  readonly fips: boolean;
+}
+
+/** The region (and FIPS endpoint) an ECR registry host names; undefined for any other host. */
+export function ecrRegionOf(host: string): EcrRegion | undefined {
+  const match = ECR_HOST.exec(host.split(':')[0] ?? '');
+  return match === null ? undefined : { region: match[3] ?? '', fips: match[2] !== undefined };
+}
+
+export interface EcrCredentialsOptions {
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
+  /** Which hosts are ECR registries, and of which region; default: by their names (ecrRegionOf). */
+  readonly regionOf?: (host: string) => EcrRegion | undefined;
+  /** Passed to every region's ECRClient: an `endpoint` (a VPC endpoint, a local one in tests), `credentials`. */
+  readonly client?: Omit<ECRClientConfig, 'region' | 'useFipsEndpoint'>;
+}
+
+interface Issued {
+  readonly credential: RegistryCredential;
+  /** When to fetch a new one: at nine tenths of its lifetime. */
+  readonly refreshAt: number;
+}
+
+export class EcrCredentials implements CredentialHelper {
+  readonly name = 'ecr';
+  private readonly issued = new Map<string, Issued>();
+  private readonly fetching = new Map<string, Promise<Issued>>();
+  private readonly now: () => number;
+  private readonly regionOf: (host: string) => EcrRegion | undefined;
+
+  constructor(private readonly options: EcrCredentialsOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.regionOf = options.regionOf ?? ecrRegionOf;
+  }
+
+  handles(host: string): boolean {
+    return this.regionOf(host) !== undefined;
+  }
+
+  async credential(host: string, signal: AbortSignal): Promise<RegistryCredential> {
+    const region = this.regionOf(host);
+    if (region === undefined) throw new RegistryError('config', `${host} is not an Amazon ECR registry`, host);
+    const key = `${region.region}${region.fips ? '/fips' : ''}`;
+    const issued = this.issued.get(key);
+    if (issued !== undefined && issued.refreshAt > this.now()) return issued.credential;
+    let fetching = this.fetching.get(key);
+    if (fetching === undefined) {
+      fetching = this.fetch(host, region).finally(() => this.fetching.delete(key));
+      this.fetching.set(key, fetching);
+      fetching.then(
+        (fetched) => this.issued.set(key, fetched),
+        () => undefined,
+      );
+    }
+    return (await untilAborted(fetching, signal, host)).credential;
+  }
+
+  private async fetch(host: string, { region, fips }: EcrRegion): Promise<Issued> {
+    const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
+    const client = new ECRClient({ ...this.options.client, region, useFipsEndpoint: fips });
+    const timeout = AbortSignal.timeout(FETCH_TIMEOUT_MS);
+    try {
+      const answer = await client.send(new GetAuthorizationTokenCommand({}), { abortSignal: timeout });
+      const data = answer.authorizationData?.[0];
+      const decoded = Buffer.from(data?.authorizationToken ?? '', 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon <= 0) throw new RegistryError('bad-response', `Amazon ECR (${region}) answered GetAuthorizationToken without a token for ${host}`, host);
+      const now = this.now();
+      const lifetimeMs = data?.expiresAt === undefined ? DEFAULT_TOKEN_MS : Math.max(0, data.expiresAt.getTime() - now);
+      return { credential: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }, refreshAt: now + lifetimeMs * 0.9 };
+    } catch (error) {
+      throw ecrFailure(error, host, region, timeout);
+    } finally {
+      client.destroy();
+    }
+  }
+}
+
+/** The fetch, shared by every lookup that waits for it, given up on by this one when its own signal aborts. */
+function untilAborted<T>(shared: Promise<T>, signal: AbortSignal, host: string): Promise<T> {
+  if (signal.aborted) return Promise.reject(fromFetchFailure(signal.reason, host, signal));
+  return new Promise<T>((resolve, reject) => {
+    const abandon = () => reject(fromFetchFailure(signal.reason, host, signal));
+    signal.addEventListener('abort', abandon, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandon));
+  });
+}
+
+/** Why ECR issued no token, as a RegistryError the webhook's Unresolved reason and log can show. */
+function ecrFailure(error: unknown, host: string, region: string, timeout: AbortSignal): RegistryError {
+  if (error instanceof RegistryError) return error;
+  const { name, message, $metadata } = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const what = `Amazon ECR (${region}) issued no token for ${host}`;
+  if (name === 'CredentialsProviderError') {
+    return new RegistryError('config', `${what}: the webhook has no AWS identity (an IAM role for its service account, EKS Pod Identity, an instance profile, or AWS_* variables): ${message}`, host, { cause: error });
+  }
+  const status = $metadata?.httpStatusCode;
+  if (status !== undefined) {
+    const code = status === 401 || status === 403 || (status === 400 && /denied|unrecognized|token|signature/i.test(name ?? '')) ? 'unauthorized' : status === 429 ? 'rate-limited' : 'bad-response';
+    return new RegistryError(code, `${what}: ${name ?? 'error'} (${status}): ${message}`, host, { cause: error });
+  }
+  const failure = fromFetchFailure(error, `Amazon ECR (${region})`, timeout);
+  return new RegistryError(failure.code, `${what}: ${failure.message}`, host, { cause: error });
+}
