@@ -326,7 +326,7 @@ describe('install flags', () => {
     ['an excluded namespace with a slash', { excludeNamespace: ['team/a'] }, "--exclude-namespace: 'team/a'"],
     ['a token Secret name with underscores', { tokenSecret: 'sensor_token' }, "--token-secret: 'sensor_token'"],
     ['a registry credentials Secret name in capitals', { registryCredentialsSecret: 'Pull' }, "--registry-credentials-secret: 'Pull'"],
-    ['an unknown credential helper', { registryCredentialHelpers: 'ecr,quay' }, "--registry-credential-helpers: 'quay' is not one of ecr"],
+    ['an unknown credential helper', { registryCredentialHelpers: 'ecr,quay' }, "--registry-credential-helpers: 'quay' is not one of ecr, gar"],
     ['an annotation without a value', { serviceAccountAnnotation: ['eks.amazonaws.com/role-arn'] }, "--service-account-annotation: 'eks.amazonaws.com/role-arn' is not key=value"],
     ['an annotation key with a space', { serviceAccountAnnotation: ['role arn=x'] }, "--service-account-annotation: 'role arn' is not an annotation key"],
     ['an annotation key with a prefix that is not a DNS subdomain', { serviceAccountAnnotation: ['EKS_/role=x'] }, "--service-account-annotation: 'EKS_/role' is not an annotation key"],

@@ -7,7 +7,7 @@
 // expires; a fetch that fails is not kept, so the next lookup tries again.
 
 import type { ECRClientConfig } from '@aws-sdk/client-ecr';
-import type { CredentialHelper } from './credential-helper.js';
+import { IssuedCredentials, refreshAt, type CredentialHelper, type Issued } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
 
@@ -39,21 +39,15 @@ export interface EcrCredentialsOptions {
   readonly client?: Omit<ECRClientConfig, 'region' | 'useFipsEndpoint'>;
 }
 
-interface Issued {
-  readonly credential: RegistryCredential;
-  /** When to fetch a new one: at nine tenths of its lifetime. */
-  readonly refreshAt: number;
-}
-
 export class EcrCredentials implements CredentialHelper {
   readonly name = 'ecr';
-  private readonly issued = new Map<string, Issued>();
-  private readonly fetching = new Map<string, Promise<Issued>>();
+  private readonly issued: IssuedCredentials;
   private readonly now: () => number;
   private readonly regionOf: (host: string) => EcrRegion | undefined;
 
   constructor(private readonly options: EcrCredentialsOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.issued = new IssuedCredentials(this.now);
     this.regionOf = options.regionOf ?? ecrRegionOf;
   }
 
@@ -64,19 +58,7 @@ export class EcrCredentials implements CredentialHelper {
   async credential(host: string, signal: AbortSignal): Promise<RegistryCredential> {
     const region = this.regionOf(host);
     if (region === undefined) throw new RegistryError('config', `${host} is not an Amazon ECR registry`, host);
-    const key = `${region.region}${region.fips ? '/fips' : ''}`;
-    const issued = this.issued.get(key);
-    if (issued !== undefined && issued.refreshAt > this.now()) return issued.credential;
-    let fetching = this.fetching.get(key);
-    if (fetching === undefined) {
-      fetching = this.fetch(host, region).finally(() => this.fetching.delete(key));
-      this.fetching.set(key, fetching);
-      fetching.then(
-        (fetched) => this.issued.set(key, fetched),
-        () => undefined,
-      );
-    }
-    return (await untilAborted(fetching, signal, host)).credential;
+    return this.issued.get(`${region.region}${region.fips ? '/fips' : ''}`, () => this.fetch(host, region), host, signal);
   }
 
   private async fetch(host: string, { region, fips }: EcrRegion): Promise<Issued> {
@@ -91,23 +73,14 @@ export class EcrCredentials implements CredentialHelper {
       if (colon <= 0) throw new RegistryError('bad-response', `Amazon ECR (${region}) answered GetAuthorizationToken without a token for ${host}`, host);
       const now = this.now();
       const lifetimeMs = data?.expiresAt === undefined ? DEFAULT_TOKEN_MS : Math.max(0, data.expiresAt.getTime() - now);
-      return { credential: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }, refreshAt: now + lifetimeMs * 0.9 };
+      const credential: RegistryCredential = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+      return { credential, refreshAt: refreshAt(now, lifetimeMs) };
     } catch (error) {
       throw ecrFailure(error, host, region, timeout);
     } finally {
       client.destroy();
     }
   }
-}
-
-/** The fetch, shared by every lookup that waits for it, given up on by this one when its own signal aborts. */
-function untilAborted<T>(shared: Promise<T>, signal: AbortSignal, host: string): Promise<T> {
-  if (signal.aborted) return Promise.reject(fromFetchFailure(signal.reason, host, signal));
-  return new Promise<T>((resolve, reject) => {
-    const abandon = () => reject(fromFetchFailure(signal.reason, host, signal));
-    signal.addEventListener('abort', abandon, { once: true });
-    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandon));
-  });
 }
 
 /** Why ECR issued no token, as a RegistryError the webhook's Unresolved reason and log can show. */

@@ -12,7 +12,9 @@ import { parseImageReference } from '../images/reference.js';
 import { basicAuthorization, pushImage, startRegistry, startSilentServer, unusedPort, type PushedImage, type TestRegistry } from '../../test/support/registry.js';
 import { startTokenServer, type TokenServer } from '../../test/support/registry-token.js';
 import { EcrCredentials } from './ecr-credentials.js';
+import { GOOGLE_TOKEN_USERNAME, GoogleCredentials } from './google-credentials.js';
 import { startFakeEcr, type FakeEcr } from './testing/fake-ecr.js';
+import { startFakeGceMetadata, type FakeGceMetadata } from './testing/fake-gce-metadata.js';
 import { failure } from './testing/failure.js';
 import { MEDIA_TYPES, OciClient, type OciClientOptions } from './oci-client.js';
 
@@ -189,6 +191,38 @@ describe('an ECR registry: Basic, with the password ECR issues (the ecr credenti
     expect(error.code).toBe('unauthorized');
     expect(error.message).toContain('issued no token for 127.0.0.1:');
     expect(error.message).toContain('AccessDeniedException (400): not authorized to perform: ecr:GetAuthorizationToken');
+  });
+});
+
+describe("a Google registry: oauth2accesstoken and the workload's access token (the gar credential helper)", () => {
+  // The token comes from the metadata server, as on GKE with Workload Identity (replayed by
+  // testing/fake-gce-metadata.ts); here a real registry takes it as the password.
+  const token = 'ya29.c.b0AXv0zTPortcullisRegistryTest';
+  let registry: TestRegistry;
+  let metadata: FakeGceMetadata;
+  let image: PushedImage;
+  const saved = process.env.GCE_METADATA_HOST;
+
+  beforeAll(async () => {
+    [registry, metadata] = await Promise.all([startRegistry({ auth: { htpasswd: { username: GOOGLE_TOKEN_USERNAME, password: token } } }), startFakeGceMetadata(token)]);
+    process.env.GCE_METADATA_HOST = metadata.host;
+    image = await pushImage({ url: registry.url, authorization: basicAuthorization(GOOGLE_TOKEN_USERNAME, token) }, 'project/repo/app', '1.0');
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.GCE_METADATA_HOST;
+    else process.env.GCE_METADATA_HOST = saved;
+    await registry.stop();
+    await metadata.stop();
+  });
+
+  test('resolves with the access token, asked for once for both lookups', async () => {
+    // The test registry's host stands for one of Google's.
+    const client = new OciClient({ insecure: [registry.host], credentialHelpers: [new GoogleCredentials({ handles: (host) => host === registry.host })] });
+    const tokens = () => metadata.requests.filter((r) => r.path.endsWith('/token')).length;
+    const before = tokens();
+    expect((await lookup(client, `${registry.host}/project/repo/app:1.0`)).digest).toBe(image.digest);
+    expect((await lookup(client, `${registry.host}/project/repo/app:1.0`)).digest).toBe(image.digest);
+    expect(tokens() - before).toBe(1);
   });
 });
 
