@@ -28,7 +28,6 @@ const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token'
 export async function startFakeGceMetadata(token: string): Promise<FakeGceMetadata> {
   const requests: FakeMetadataRequest[] = [];
   const next: Parameters<FakeGceMetadata['answerNext']>[0][] = [];
-  let fake: FakeGceMetadata | undefined;
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://metadata');
     const flavor = request.headers['metadata-flavor'];
@@ -39,7 +38,7 @@ export async function startFakeGceMetadata(token: string): Promise<FakeGceMetada
       response.end('Missing Metadata-Flavor:Google header.');
     } else if (url.pathname === TOKEN_PATH) {
       const answer = next.shift() ?? { token };
-      const failure = fake?.failure;
+      const failure = fake.failure;
       if (failure !== undefined) {
         response.writeHead(failure.status, headers);
         response.end(failure.body);
@@ -56,7 +55,7 @@ export async function startFakeGceMetadata(token: string): Promise<FakeGceMetada
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake = {
+  const fake: FakeGceMetadata = {
     host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     answerNext: (answer) => void next.push(answer),
