@@ -28,9 +28,10 @@ export function registerInstall(program: Command, io: Io): void {
     .option('--registry-credentials-secret <name>', 'image pull Secret (kubernetes.io/dockerconfigjson) in --namespace with the credentials of private registries, for resolving their tags; referenced, never printed')
     .option(
       '--registry-credential-helpers <names>',
-      'clouds the webhook asks for registry credentials with its own identity, comma-separated: ecr (an IAM role that may call ecr:GetAuthorizationToken and pull, through --service-account-annotation, or EKS Pod Identity), gar (Artifact Registry and gcr.io: GKE Workload Identity)',
+      'clouds the webhook asks for registry credentials with its own identity, comma-separated: ecr (an IAM role that may call ecr:GetAuthorizationToken and pull, through --service-account-annotation, or EKS Pod Identity), gar (Artifact Registry and gcr.io: GKE Workload Identity), acr (Azure Container Registry: AKS Workload Identity, with --pod-label, or a managed identity with AcrPull)',
     )
-    .option('--service-account-annotation <key=value>', 'an annotation of the webhook ServiceAccount, e.g. eks.amazonaws.com/role-arn=arn:aws:iam::<account>:role/<role> or iam.gke.io/gcp-service-account=<name>@<project>.iam.gserviceaccount.com (repeatable)', collect)
+    .option('--pod-label <key=value>', 'a label of the webhook pods, e.g. azure.workload.identity/use=true for AKS Workload Identity (repeatable)', collect)
+    .option('--service-account-annotation <key=value>', 'an annotation of the webhook ServiceAccount, e.g. eks.amazonaws.com/role-arn=arn:aws:iam::<account>:role/<role> or iam.gke.io/gcp-service-account=<name>@<project>.iam.gserviceaccount.com or azure.workload.identity/client-id=<client id> (repeatable)', collect)
     .option('--control-plane-ca <file>', "CA certificate (PEM) that signed the control plane's certificate, when the system's roots do not know it: a ConfigMap the webhook trusts")
     .option('--ca-bundle <file>', 'CA of the serving certificate, PEM or base64; without it cert-manager issues and injects one')
     .option('--persistent-outbox', 'keep snapshot and undelivered events on a PersistentVolumeClaim per replica (a StatefulSet)')

@@ -70,7 +70,7 @@ describe('webhook flags', () => {
   test('--registry-credential-helpers: names of the clouds asked for registry credentials, checked', () => {
     expect(registryOptions(parse([])).credentialHelpers).toBeUndefined();
     expect(registryOptions(parse(['--registry-credential-helpers', 'ECR,ecr'])).credentialHelpers).toEqual(['ecr']);
-    expect(() => parse(['--registry-credential-helpers', 'ecr,quay'])).toThrow(/'quay' is not one of ecr, gar/);
+    expect(() => parse(['--registry-credential-helpers', 'ecr,quay'])).toThrow(/'quay' is not one of ecr, gar, acr/);
     expect(() => parse(['--registry-credential-helpers', ','])).toThrow(/is not one of ecr/);
   });
 

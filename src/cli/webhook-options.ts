@@ -38,7 +38,7 @@ export function withWebhookOptions(command: Command): Command {
     .option('--registry-credentials <file>', 'registry credentials: a Docker config.json (or a pull Secret .dockerconfigjson)')
     .option(
       '--registry-credential-helpers <names>',
-      `cloud registries whose credentials the webhook asks its cloud for, with its own identity, comma-separated: ${CREDENTIAL_HELPERS.join(', ')} (ecr: Amazon ECR, through the AWS SDK's default credentials, e.g. an IAM role for the service account or EKS Pod Identity; gar: Google Artifact Registry and gcr.io, through Application Default Credentials, e.g. GKE Workload Identity)`,
+      `cloud registries whose credentials the webhook asks its cloud for, with its own identity, comma-separated: ${CREDENTIAL_HELPERS.join(', ')} (ecr: Amazon ECR, through the AWS SDK's default credentials, e.g. an IAM role for the service account or EKS Pod Identity; gar: Google Artifact Registry and gcr.io, through Application Default Credentials, e.g. GKE Workload Identity; acr: Azure Container Registry, through DefaultAzureCredential, e.g. AKS Workload Identity or a managed identity)`,
       credentialHelpers,
       [] as CredentialHelperName[],
     )

@@ -42,6 +42,8 @@ export interface InstallOptions {
   readonly registryCredentialHelpers: readonly CredentialHelperName[];
   /** On the webhook's ServiceAccount: the identity a cloud gives it (`eks.amazonaws.com/role-arn` for an IAM role). */
   readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
+  /** On the webhook's pods: `azure.workload.identity/use: "true"` for AKS Workload Identity. */
+  readonly podLabels: Readonly<Record<string, string>>;
   /** Base64 of the PEM CA that signed the serving certificate; absent: cert-manager issues and injects it. */
   readonly caBundle?: string;
   /** Absent: an emptyDir per pod. */
@@ -80,6 +82,8 @@ export interface InstallFlags {
   registryCredentialHelpers?: string;
   /** `key=value`, repeatable. */
   serviceAccountAnnotation?: readonly string[];
+  /** `key=value`, repeatable. */
+  podLabel?: readonly string[];
   caBundle?: string;
   persistentOutbox?: boolean;
   storageClass?: string;
@@ -157,7 +161,12 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
   if (registryCredentialsSecret !== undefined) checkName(registryCredentialsSecret, '--registry-credentials-secret', 'Secret name', DNS_SUBDOMAIN, 253, problem);
 
   const registryCredentialHelpers = credentialHelpers(flags.registryCredentialHelpers, problem);
-  const serviceAccountAnnotations = annotations(flags.serviceAccountAnnotation ?? [], '--service-account-annotation', problem);
+  const serviceAccountAnnotations = keyValues(flags.serviceAccountAnnotation ?? [], '--service-account-annotation', 'annotation', problem);
+  const podLabels = keyValues(flags.podLabel ?? [], '--pod-label', 'label', problem);
+  for (const [key, value] of Object.entries(podLabels)) {
+    if (key.startsWith('app.kubernetes.io/')) problem('--pod-label', `'${key}' is one of the labels install sets itself`);
+    else if (!LABEL_VALUE.test(value)) problem('--pod-label', `'${value}' is not a label value: up to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`);
+  }
 
   const caBundle = flags.caBundle === undefined ? undefined : readCaBundle(flags.caBundle, context, problem);
   if (caBundle === undefined) {
@@ -189,6 +198,7 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
     ...(registryCredentialsSecret !== undefined && { registryCredentialsSecret }),
     registryCredentialHelpers,
     serviceAccountAnnotations,
+    podLabels,
     ...(caBundle !== undefined && { caBundle }),
     ...(persistent && { storage: { size, ...(flags.storageClass !== undefined && { storageClass: flags.storageClass }) } }),
   };
@@ -205,10 +215,11 @@ function credentialHelpers(value: string | undefined, problem: Report): Credenti
   return names.filter((name): name is CredentialHelperName => (CREDENTIAL_HELPERS as readonly string[]).includes(name));
 }
 
-// An annotation key: an optional DNS subdomain prefix and a slash, then a name of up to 63 characters.
-const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+// An annotation's or a label's key: an optional DNS subdomain prefix and a slash, then a name of up to 63 characters.
+const KEY_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
-function annotations(pairs: readonly string[], flag: string, problem: Report): Record<string, string> {
+function keyValues(pairs: readonly string[], flag: string, what: 'annotation' | 'label', problem: Report): Record<string, string> {
   const result: Record<string, string> = {};
   for (const pair of pairs) {
     const equals = pair.indexOf('=');
@@ -217,8 +228,8 @@ function annotations(pairs: readonly string[], flag: string, problem: Report): R
     const prefix = slash === -1 ? undefined : key.slice(0, slash);
     const name = key.slice(slash + 1);
     if (equals === -1) problem(flag, `'${pair}' is not key=value (e.g. eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/portcullis)`);
-    else if (!ANNOTATION_NAME.test(name) || (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))) {
-      problem(flag, `'${key}' is not an annotation key: [prefix/]name, the prefix a DNS subdomain, the name up to 63 letters, digits, "-", "_" or "."`);
+    else if (!KEY_NAME.test(name) || (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))) {
+      problem(flag, `'${key}' is not ${what === 'label' ? 'a label' : 'an annotation'} key: [prefix/]name, the prefix a DNS subdomain, the name up to 63 letters, digits, "-", "_" or "."`);
     } else result[key] = pair.slice(equals + 1);
   }
   return result;

@@ -233,6 +233,14 @@ describe('portcullis install', () => {
     expect(one(plain, 'ServiceAccount').metadata).not.toHaveProperty('annotations');
   });
 
+  test('--pod-label with acr: AKS Workload Identity, the label on the pods and the client id on the ServiceAccount; the selector untouched', async () => {
+    const all = await objects('--registry-credential-helpers', 'acr,ecr', '--pod-label', 'azure.workload.identity/use=true', '--service-account-annotation', 'azure.workload.identity/client-id=5e29463d-71da-4fe0-8e69-999b57db23b0');
+    const deployment = one(all, 'Deployment') as KubeObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } } };
+    expect(deployment.spec.template.metadata.labels).toMatchObject({ 'azure.workload.identity/use': 'true', 'app.kubernetes.io/name': 'portcullis' });
+    expect(deployment.spec.selector.matchLabels).not.toHaveProperty('azure.workload.identity/use');
+    expect(podSpecOf(deployment).containers[0].args.slice(-2)).toEqual(['--registry-credential-helpers', 'acr,ecr']);
+  });
+
   test('--registry-credentials-secret: the pull Secret mounted read-only as a Docker config.json, which the webhook resolves tags with', async () => {
     const pod = podSpecOf(one(await objects('--registry-credentials-secret', 'acme-pull'), 'Deployment'));
     expect(pod.volumes).toContainEqual({ name: 'registry-credentials', secret: { secretName: 'acme-pull', items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440 } });
@@ -326,10 +334,12 @@ describe('install flags', () => {
     ['an excluded namespace with a slash', { excludeNamespace: ['team/a'] }, "--exclude-namespace: 'team/a'"],
     ['a token Secret name with underscores', { tokenSecret: 'sensor_token' }, "--token-secret: 'sensor_token'"],
     ['a registry credentials Secret name in capitals', { registryCredentialsSecret: 'Pull' }, "--registry-credentials-secret: 'Pull'"],
-    ['an unknown credential helper', { registryCredentialHelpers: 'ecr,quay' }, "--registry-credential-helpers: 'quay' is not one of ecr, gar"],
+    ['an unknown credential helper', { registryCredentialHelpers: 'ecr,quay' }, "--registry-credential-helpers: 'quay' is not one of ecr, gar, acr"],
     ['an annotation without a value', { serviceAccountAnnotation: ['eks.amazonaws.com/role-arn'] }, "--service-account-annotation: 'eks.amazonaws.com/role-arn' is not key=value"],
     ['an annotation key with a space', { serviceAccountAnnotation: ['role arn=x'] }, "--service-account-annotation: 'role arn' is not an annotation key"],
     ['an annotation key with a prefix that is not a DNS subdomain', { serviceAccountAnnotation: ['EKS_/role=x'] }, "--service-account-annotation: 'EKS_/role' is not an annotation key"],
+    ['a pod label install sets itself', { podLabel: ['app.kubernetes.io/name=other'] }, "--pod-label: 'app.kubernetes.io/name' is one of the labels install sets itself"],
+    ['a pod label value with a space', { podLabel: ['team=a b'] }, "--pod-label: 'a b' is not a label value"],
     ['the same Secret for token and TLS', { tokenSecret: 'shared', tlsSecret: 'shared' }, '--tls-secret: must differ from --token-secret'],
     ['the CA Secret as the serving certificate Secret', { tlsSecret: 'portcullis-ca' }, "--tls-secret: 'portcullis-ca' is where cert-manager keeps the webhook's CA"],
     ['an image with spaces', { image: 'ghcr.io/x y' }, '--image:'],

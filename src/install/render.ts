@@ -215,7 +215,8 @@ function workload(options: InstallOptions): KubeObject {
 function podTemplate(options: InstallOptions): unknown {
   const probe = (path: string, periodSeconds: number) => ({ httpGet: { path, port: 'webhook', scheme: 'HTTPS' }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 });
   return {
-    metadata: { labels: LABELS },
+    // Extra labels come first: the selector's own cannot be overridden.
+    metadata: { labels: { ...options.podLabels, ...LABELS } },
     spec: {
       serviceAccountName: WEBHOOK.serviceAccount,
       automountServiceAccountToken: false,

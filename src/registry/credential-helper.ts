@@ -2,6 +2,7 @@
 // own API with the identity the webhook runs as (an IAM role for its service account, a pod
 // identity), instead of a password written into a Docker config file that would expire.
 
+import { AcrCredentials } from './acr-credentials.js';
 import { EcrCredentials } from './ecr-credentials.js';
 import { fromFetchFailure } from './errors.js';
 import { GoogleCredentials } from './google-credentials.js';
@@ -19,7 +20,7 @@ export interface CredentialHelper {
   credential(host: string, signal: AbortSignal): Promise<RegistryCredential>;
 }
 
-export const CREDENTIAL_HELPERS = ['ecr', 'gar'] as const;
+export const CREDENTIAL_HELPERS = ['ecr', 'gar', 'acr'] as const;
 export type CredentialHelperName = (typeof CREDENTIAL_HELPERS)[number];
 
 /** The helper a name stands for, with the cloud's default configuration (its SDK finds the identity and the endpoint). */
@@ -29,6 +30,8 @@ export function credentialHelper(name: CredentialHelperName): CredentialHelper {
       return new EcrCredentials();
     case 'gar':
       return new GoogleCredentials();
+    case 'acr':
+      return new AcrCredentials();
   }
 }
 

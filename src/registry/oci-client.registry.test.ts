@@ -11,8 +11,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseImageReference } from '../images/reference.js';
 import { basicAuthorization, pushImage, startRegistry, startSilentServer, unusedPort, type PushedImage, type TestRegistry } from '../../test/support/registry.js';
 import { startTokenServer, type TokenServer } from '../../test/support/registry-token.js';
+import { ACR_TOKEN_USERNAME, AcrCredentials } from './acr-credentials.js';
 import { EcrCredentials } from './ecr-credentials.js';
 import { GOOGLE_TOKEN_USERNAME, GoogleCredentials } from './google-credentials.js';
+import { IDENTITY_HEADER, startFakeAzure, type FakeAzure } from './testing/fake-azure.js';
 import { startFakeEcr, type FakeEcr } from './testing/fake-ecr.js';
 import { startFakeGceMetadata, type FakeGceMetadata } from './testing/fake-gce-metadata.js';
 import { failure } from './testing/failure.js';
@@ -223,6 +225,44 @@ describe("a Google registry: oauth2accesstoken and the workload's access token (
     expect((await lookup(client, `${registry.host}/project/repo/app:1.0`)).digest).toBe(image.digest);
     expect((await lookup(client, `${registry.host}/project/repo/app:1.0`)).digest).toBe(image.digest);
     expect(tokens() - before).toBe(1);
+  });
+});
+
+describe("an Azure registry: 00000000-… and the registry's refresh token for the workload's Entra token (the acr credential helper)", () => {
+  // Azure's identity library finds a managed identity (IDENTITY_ENDPOINT); its token is exchanged
+  // at the registry's /oauth2/exchange (both replayed by testing/fake-azure.ts); a real registry
+  // takes the refresh token as the password.
+  const refresh = 'eyJhbGciOiJSUzI1NiJ9.eyJncmFudF90eXBlIjoicmVmcmVzaF90b2tlbiJ9.portcullis';
+  let registry: TestRegistry;
+  let azure: FakeAzure;
+  let image: PushedImage;
+  const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+
+  beforeAll(async () => {
+    [registry, azure] = await Promise.all([startRegistry({ auth: { htpasswd: { username: ACR_TOKEN_USERNAME, password: refresh } } }), startFakeAzure('entra-access-token', refresh)]);
+    process.env.IDENTITY_ENDPOINT = `${azure.url}/msi/token`;
+    process.env.IDENTITY_HEADER = IDENTITY_HEADER;
+    image = await pushImage({ url: registry.url, authorization: basicAuthorization(ACR_TOKEN_USERNAME, refresh) }, 'team/app', '1.0');
+  });
+  afterAll(async () => {
+    for (const [name, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await registry.stop();
+    await azure.stop();
+  });
+
+  test('resolves with the refresh token, exchanged once for both lookups', async () => {
+    // The test registry's host stands for an ACR registry of Azure's public cloud.
+    const acr = new AcrCredentials({
+      scopeOf: (host) => (host === registry.host ? 'https://management.azure.com/.default' : undefined),
+      exchangeUrl: () => `${azure.url}/oauth2/exchange`,
+    });
+    const client = new OciClient({ insecure: [registry.host], credentialHelpers: [acr] });
+    expect((await lookup(client, `${registry.host}/team/app:1.0`, 15_000)).digest).toBe(image.digest);
+    expect((await lookup(client, `${registry.host}/team/app:1.0`)).digest).toBe(image.digest);
+    expect(azure.exchanges.map((form) => form.get('service'))).toEqual([registry.host]);
   });
 });
 

@@ -89,6 +89,9 @@ matchConditions:
 {{- define "portcullis.podTemplate" -}}
 metadata:
   labels:
+    {{- with .Values.podLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
     {{- include "portcullis.labels" . | nindent 4 }}
 spec:
   serviceAccountName: {{ include "portcullis.fullname" . }}

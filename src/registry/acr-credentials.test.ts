@@ -1,0 +1,127 @@
+// The acr credential helper with Azure's own identity library (DefaultAzureCredential, finding a
+// managed identity through IDENTITY_ENDPOINT as on App Service) and a registry's token exchange,
+// both replayed by a local server (testing/fake-azure.ts): which hosts are ACR's, the Entra
+// token exchanged for the registry's refresh token, kept per registry until near its `exp`,
+// failures not kept and named.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ACR_TOKEN_USERNAME, AcrCredentials, acrScopeOf } from './acr-credentials.js';
+import { RegistryError } from './errors.js';
+import { IDENTITY_HEADER, startFakeAzure, type FakeAzure } from './testing/fake-azure.js';
+
+const HOST = 'portcullistest.azurecr.io';
+const ENTRA_TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.entra.access';
+/** A JWT whose `exp` is `secondsFromNow` away, as ACR's refresh tokens are. */
+const refreshTokenExpiringIn = (secondsFromNow: number) =>
+  ['{"alg":"RS256","typ":"JWT"}', JSON.stringify({ exp: Math.floor(Date.now() / 1000) + secondsFromNow, grant_type: 'refresh_token' }), 'signature']
+    .map((part) => Buffer.from(part).toString('base64url'))
+    .join('.');
+const REFRESH = refreshTokenExpiringIn(3 * 3600);
+const signal = () => AbortSignal.timeout(10_000);
+
+let azure: FakeAzure;
+const ENV = ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER'] as const;
+const saved = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
+beforeAll(async () => {
+  azure = await startFakeAzure(ENTRA_TOKEN, REFRESH);
+  process.env.IDENTITY_ENDPOINT = `${azure.url}/msi/token`;
+  process.env.IDENTITY_HEADER = IDENTITY_HEADER;
+});
+afterAll(async () => {
+  for (const name of ENV) {
+    if (saved[name] === undefined) delete process.env[name];
+    else process.env[name] = saved[name];
+  }
+  await azure.stop();
+});
+
+function helper(now: () => number = Date.now) {
+  return new AcrCredentials({ now, exchangeUrl: () => `${azure.url}/oauth2/exchange` });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<RegistryError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(RegistryError);
+  return error as RegistryError;
+}
+
+describe('which hosts are ACR registries', () => {
+  test.each([
+    [HOST, 'https://management.azure.com/.default'],
+    ['contoso-abc123.azurecr.io', 'https://management.azure.com/.default'],
+    ['contoso.azurecr.cn', 'https://management.chinacloudapi.cn/.default'],
+    ['contoso.azurecr.us:443', 'https://management.usgovcloudapi.net/.default'],
+  ])('%s', (host, scope) => {
+    expect(acrScopeOf(host)).toBe(scope);
+  });
+  test.each(['azurecr.io', 'mcr.microsoft.com', 'contoso.azurecr.io.evil.example', 'abc.azurecr.io', 'con_toso.azurecr.io'])('not %s', (host) => {
+    expect(acrScopeOf(host)).toBeUndefined();
+    expect(new AcrCredentials().handles(host)).toBe(false);
+  });
+});
+
+describe('the refresh token the registry issues for the Entra token', () => {
+  test("the managed identity's token for Resource Manager, exchanged for the registry: the password of 00000000-…", async () => {
+    const before = { identity: azure.identityRequests.length, exchanges: azure.exchanges.length };
+    expect(await helper().credential(HOST, signal())).toEqual({ username: ACR_TOKEN_USERNAME, password: REFRESH });
+    expect(azure.identityRequests.slice(before.identity)).toEqual([{ resource: 'https://management.azure.com', headerOk: true }]);
+    const form = azure.exchanges.slice(before.exchanges);
+    expect(form.map((f) => Object.fromEntries(f))).toEqual([{ grant_type: 'access_token', service: HOST, access_token: ENTRA_TOKEN }]);
+  });
+
+  test('one exchange per registry however many ask at once; another registry has its own', async () => {
+    const acr = helper();
+    const before = azure.exchanges.length;
+    await Promise.all(Array.from({ length: 10 }, () => acr.credential(HOST, signal())));
+    await acr.credential(HOST, signal());
+    expect(azure.exchanges.length - before).toBe(1);
+    await acr.credential('contoso.azurecr.io', signal());
+    expect(azure.exchanges.length - before).toBe(2);
+    expect(azure.exchanges.at(-1)?.get('service')).toBe('contoso.azurecr.io');
+  });
+
+  test("exchanged anew at nine tenths of the refresh token's lifetime (its exp)", async () => {
+    let now = Date.now();
+    const acr = helper(() => now);
+    const before = azure.exchanges.length;
+    await acr.credential(HOST, signal());
+    now += 2.6 * 3600_000;
+    await acr.credential(HOST, signal());
+    expect(azure.exchanges.length - before).toBe(1);
+    now += 0.2 * 3600_000;
+    await acr.credential(HOST, signal());
+    expect(azure.exchanges.length - before).toBe(2);
+  });
+
+  test("the registry refusing the exchange: unauthorized, with ACR's message; not kept", async () => {
+    const acr = helper();
+    azure.exchangeFailure = { status: 401, code: 'UNAUTHORIZED', message: 'The identity is not authorized to access the registry portcullistest.' };
+    try {
+      const error = await failureOf(acr.credential(HOST, signal()));
+      expect(error.code).toBe('unauthorized');
+      expect(error.message).toBe(`${HOST} issued no refresh token: POST /oauth2/exchange answered 401: The identity is not authorized to access the registry portcullistest.`);
+    } finally {
+      azure.exchangeFailure = undefined;
+    }
+    expect((await acr.credential(HOST, signal())).password).toBe(REFRESH);
+  });
+
+  test('no Azure identity: a configuration error saying where one comes from', async () => {
+    // In a process of its own: Azure's library keeps the identity source it found for the
+    // process. Nothing of the default chain can run there (no AZURE_* or IDENTITY_* variables,
+    // no az, the instance metadata service unreachable): it says so.
+    const script = `
+      const { AcrCredentials } = await import(${JSON.stringify(new URL('./acr-credentials.ts', import.meta.url).href)});
+      try { await new AcrCredentials().credential('${HOST}', AbortSignal.timeout(20000)); console.log(JSON.stringify({ resolved: true })); }
+      catch (error) { console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message })); }`;
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AZURE_|IDENTITY_|MSI_|IMDS_)/.test(name)));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, timeout: 30_000 });
+    const outcome = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { name?: string; code?: string; message?: string };
+    expect(outcome).toMatchObject({ name: 'RegistryError', code: 'config' });
+    expect(outcome.message).toContain(`Microsoft Entra issued no access token for ${HOST}: the webhook has no Azure identity (AKS Workload Identity, a managed identity, or AZURE_* variables)`);
+  }, 40_000);
+});
