@@ -3,13 +3,14 @@
 // Entra access token: here the webhook's own, from Azure's identity library and its default
 // chain (AKS Workload Identity's federated token, a managed identity, AZURE_* variables), as
 // `az acr login` and Kubernetes' Azure credential provider do. Refresh tokens are per registry;
-// each is fetched once, kept until nine tenths of its lifetime (its `exp`, about 3 hours), and a
+// each is fetched once, renewed at nine tenths of its lifetime (its `exp`, about 3 hours), and a
 // fetch that fails is not kept.
 
 import type { TokenCredential } from '@azure/identity';
 import { errorDetail } from './auth.js';
-import { IssuedCredentials, refreshAt, type CredentialHelper, type Issued } from './credential-helper.js';
+import { IssuedCredentials, type CredentialHelper, type Issued } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
+import type { RegistryCredential } from './hosts.js';
 
 /** The username ACR takes beside a refresh token. */
 export const ACR_TOKEN_USERNAME = '00000000-0000-0000-0000-000000000000';
@@ -58,7 +59,7 @@ export class AcrCredentials implements CredentialHelper {
     return (this.options.scopeOf ?? acrScopeOf)(host) !== undefined;
   }
 
-  credential(host: string, signal: AbortSignal): Promise<Issued['credential']> {
+  credential(host: string, signal: AbortSignal): Promise<RegistryCredential> {
     return this.issued.get(host, () => this.fetch(host), host, signal);
   }
 
@@ -80,7 +81,7 @@ export class AcrCredentials implements CredentialHelper {
     const refreshToken = await this.exchange(host, accessToken, timeout);
     const now = this.now();
     const expiresAt = expiryOf(refreshToken);
-    return { credential: { username: ACR_TOKEN_USERNAME, password: refreshToken }, refreshAt: refreshAt(now, expiresAt === undefined ? DEFAULT_TOKEN_MS : expiresAt - now) };
+    return { credential: { username: ACR_TOKEN_USERNAME, password: refreshToken }, lifetimeMs: expiresAt === undefined ? DEFAULT_TOKEN_MS : expiresAt - now };
   }
 
   /** The registry's refresh token for the Entra access token. */

@@ -3,7 +3,7 @@
 // (with Basic credentials when configured). What a host asked for is remembered, and tokens are
 // cached per repository until shortly before they expire, so a warm lookup is one request.
 // Credentials are those configured for the host, else those a cloud's credential helper issues
-// for it (ECR), asked for only once the registry wants them.
+// for it (ECR's, Google's, ACR's), asked for only once the registry wants them.
 
 import { parseChallenges, type Challenge } from './challenge.js';
 import type { CredentialHelper } from './credential-helper.js';

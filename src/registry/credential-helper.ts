@@ -1,5 +1,6 @@
-// Credentials a cloud registry issues for a while (ECR's last 12 hours), fetched from the cloud's
-// own API with the identity the webhook runs as (an IAM role for its service account, a pod
+// Credentials a cloud's registries take for a while (ECR's password 12 hours, Google's access
+// token one, ACR's refresh token three), fetched through the cloud's own SDK with the identity the
+// webhook runs as (an IAM role for its service account, GKE or AKS Workload Identity, a managed
 // identity), instead of a password written into a Docker config file that would expire.
 
 import { AcrCredentials } from './acr-credentials.js';
@@ -35,42 +36,58 @@ export function credentialHelper(name: CredentialHelperName): CredentialHelper {
   }
 }
 
-/** Credentials a cloud issued, and when to ask for new ones. */
+/** Credentials a cloud issued, and for how long from now they hold. */
 export interface Issued {
   readonly credential: RegistryCredential;
-  /** Milliseconds since the epoch: at nine tenths of its lifetime. */
-  readonly refreshAt: number;
+  readonly lifetimeMs: number;
 }
 
-/** When to ask again for credentials issued now for `lifetimeMs`. */
-export function refreshAt(now: number, lifetimeMs: number): number {
-  return now + Math.max(0, lifetimeMs) * 0.9;
+interface Kept {
+  readonly credential: RegistryCredential;
+  /** Milliseconds since the epoch: at nine tenths of the lifetime, new ones are fetched… */
+  readonly refreshAt: number;
+  /** …while these still serve, until they expire. */
+  readonly expiresAt: number;
 }
 
 /**
- * Issued credentials by key (a region, an identity), each fetched once however many lookups ask
- * at once, kept until their refreshAt; a fetch that fails is not kept. A fetch goes on when the
+ * Issued credentials by key (a region, a registry, an identity), each fetched once however many
+ * lookups ask at once; a fetch that fails is not kept. At nine tenths of their lifetime new ones
+ * are fetched in the background while the old still serve, so no admission waits on the cloud
+ * for a renewal; only the first lookup, or one after they expired, does. A fetch goes on when the
  * lookup that started it gives up (its deadline): the next lookups use what it brings.
  */
 export class IssuedCredentials {
-  private readonly issued = new Map<string, Issued>();
+  private readonly kept = new Map<string, Kept>();
   private readonly fetching = new Map<string, Promise<Issued>>();
 
   constructor(private readonly now: () => number) {}
 
   async get(key: string, fetch: () => Promise<Issued>, host: string, signal: AbortSignal): Promise<RegistryCredential> {
-    const issued = this.issued.get(key);
-    if (issued !== undefined && issued.refreshAt > this.now()) return issued.credential;
-    let fetching = this.fetching.get(key);
-    if (fetching === undefined) {
-      fetching = fetch().finally(() => this.fetching.delete(key));
-      this.fetching.set(key, fetching);
-      fetching.then(
-        (fetched) => this.issued.set(key, fetched),
-        () => undefined,
-      );
+    const kept = this.kept.get(key);
+    const now = this.now();
+    if (kept !== undefined && now < kept.refreshAt) return kept.credential;
+    const fetching = this.fetching.get(key) ?? this.start(key, fetch);
+    if (kept !== undefined && now < kept.expiresAt) {
+      // Renewing: a failure is retried by the next lookup, and said once these expire.
+      fetching.catch(() => undefined);
+      return kept.credential;
     }
     return (await untilAborted(fetching, signal, host)).credential;
+  }
+
+  private start(key: string, fetch: () => Promise<Issued>): Promise<Issued> {
+    const fetching = fetch().finally(() => this.fetching.delete(key));
+    this.fetching.set(key, fetching);
+    fetching.then(
+      ({ credential, lifetimeMs }) => {
+        const at = this.now();
+        const lifetime = Math.max(0, lifetimeMs);
+        this.kept.set(key, { credential, refreshAt: at + lifetime * 0.9, expiresAt: at + lifetime });
+      },
+      () => undefined,
+    );
+    return fetching;
   }
 }
 

@@ -3,6 +3,7 @@
 // decoded into a username and password, kept per region until near its end, one fetch for many
 // askers, failures not kept and named.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { until } from '../../test/support/until.js';
 import { EcrCredentials, ecrRegionOf } from './ecr-credentials.js';
 import { RegistryError } from './errors.js';
 import { ECR_ACCOUNT, startFakeEcr, type FakeEcr } from './testing/fake-ecr.js';
@@ -73,16 +74,20 @@ describe('GetAuthorizationToken', () => {
     }
   });
 
-  test('fetched anew at nine tenths of its lifetime', async () => {
+  test('renewed at nine tenths of its lifetime (by its expiresAt), the old one serving meanwhile', async () => {
     let now = Date.now();
     const ecrHelper = helper(() => now);
     ecr.answerNext({ password: 'first', expiresInSeconds: 1000 });
     expect((await ecrHelper.credential(HOST, signal())).password).toBe('first');
+    const before = ecr.requests.length;
     now += 850_000;
     ecr.answerNext({ password: 'second' });
     expect((await ecrHelper.credential(HOST, signal())).password).toBe('first');
+    expect(ecr.requests.length).toBe(before);
     now += 60_000;
-    expect((await ecrHelper.credential(HOST, signal())).password).toBe('second');
+    expect((await ecrHelper.credential(HOST, signal())).password).toBe('first');
+    await until(async () => (await ecrHelper.credential(HOST, signal())).password === 'second', 'the renewed password');
+    expect(ecr.requests.length - before).toBe(1);
   });
 
   test('refused (no permission): unauthorized, with what ECR said; not kept, so the next asker fetches again', async () => {

@@ -3,11 +3,11 @@
 // default chain (an IAM role for its service account, EKS Pod Identity, the node's instance
 // profile, AWS_* variables), as Kubernetes' own ECR credential provider and Docker's
 // amazon-ecr-credential-helper do. One token of a region serves every registry of that region
-// the identity may pull from, so it is fetched once per region and kept until shortly before it
-// expires; a fetch that fails is not kept, so the next lookup tries again.
+// the identity may pull from, so it is fetched once per region and renewed at nine tenths of its
+// lifetime; a fetch that fails is not kept, so the next lookup tries again.
 
 import type { ECRClientConfig } from '@aws-sdk/client-ecr';
-import { IssuedCredentials, refreshAt, type CredentialHelper, type Issued } from './credential-helper.js';
+import { IssuedCredentials, type CredentialHelper, type Issued } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
 
@@ -62,11 +62,13 @@ export class EcrCredentials implements CredentialHelper {
   }
 
   private async fetch(host: string, { region, fips }: EcrRegion): Promise<Issued> {
-    const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
-    const client = new ECRClient({ ...this.options.client, region, useFipsEndpoint: fips });
     const timeout = AbortSignal.timeout(FETCH_TIMEOUT_MS);
+    let client: { destroy(): void } | undefined;
     try {
-      const answer = await client.send(new GetAuthorizationTokenCommand({}), { abortSignal: timeout });
+      const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
+      const ecr = new ECRClient({ ...this.options.client, region, useFipsEndpoint: fips });
+      client = ecr;
+      const answer = await ecr.send(new GetAuthorizationTokenCommand({}), { abortSignal: timeout });
       const data = answer.authorizationData?.[0];
       const decoded = Buffer.from(data?.authorizationToken ?? '', 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
@@ -74,11 +76,11 @@ export class EcrCredentials implements CredentialHelper {
       const now = this.now();
       const lifetimeMs = data?.expiresAt === undefined ? DEFAULT_TOKEN_MS : Math.max(0, data.expiresAt.getTime() - now);
       const credential: RegistryCredential = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-      return { credential, refreshAt: refreshAt(now, lifetimeMs) };
+      return { credential, lifetimeMs };
     } catch (error) {
       throw ecrFailure(error, host, region, timeout);
     } finally {
-      client.destroy();
+      client?.destroy();
     }
   }
 }

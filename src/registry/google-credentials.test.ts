@@ -64,21 +64,6 @@ describe('the access token from the metadata server', () => {
     expect(tokenRequests() - before).toBe(1);
   });
 
-  test('fetched anew at nine tenths of its lifetime', async () => {
-    let now = Date.now();
-    const helper = new GoogleCredentials({ now: () => now });
-    metadata.answerNext({ token: 'ya29.first', expiresIn: 1000 });
-    expect((await helper.credential(HOST, signal())).password).toBe('ya29.first');
-    metadata.answerNext({ token: 'ya29.second' });
-    now += 850_000;
-    expect((await helper.credential(HOST, signal())).password).toBe('ya29.first');
-    // The library keeps its token by the real clock; the helper's own clock decides when to ask it again.
-    now += 60_000;
-    const before = tokenRequests();
-    await helper.credential(HOST, signal());
-    expect(tokenRequests() - before).toBeLessThanOrEqual(1);
-  });
-
   test('refused (the pod has no Google service account bound): unauthorized, with what the server said; not kept', async () => {
     const helper = new GoogleCredentials();
     metadata.failure = { status: 403, body: 'The Kubernetes service account portcullis/portcullis-webhook is not bound to a Google service account.' };

@@ -3,12 +3,13 @@
 // token as its password, as Docker's gcloud credential helper sends them. The token is the
 // webhook's own, from Google's auth library and its Application Default Credentials: GKE Workload
 // Identity's metadata server, a service account key file (GOOGLE_APPLICATION_CREDENTIALS), or
-// workload identity federation from another cloud. It is fetched once, kept until nine tenths
+// workload identity federation from another cloud. It is fetched once, renewed at nine tenths
 // of its lifetime (an hour), and a fetch that fails is not kept.
 
 import type { GoogleAuthOptions } from 'google-auth-library';
-import { IssuedCredentials, refreshAt, type CredentialHelper, type Issued } from './credential-helper.js';
+import { IssuedCredentials, type CredentialHelper, type Issued } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
+import type { RegistryCredential } from './hosts.js';
 
 const GOOGLE_HOST = /^(?:(?:[a-z0-9-]+\.)?gcr\.io|[a-z0-9-]+-docker\.pkg\.dev)$/;
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
@@ -48,7 +49,7 @@ export class GoogleCredentials implements CredentialHelper {
     return (this.options.handles ?? isGoogleRegistry)(host);
   }
 
-  credential(host: string, signal: AbortSignal): Promise<Issued['credential']> {
+  credential(host: string, signal: AbortSignal): Promise<RegistryCredential> {
     // One identity, one token, for every Google registry.
     return this.issued.get('token', () => this.fetch(host), host, signal);
   }
@@ -77,7 +78,7 @@ export class GoogleCredentials implements CredentialHelper {
     const now = this.now();
     const expiry = client.credentials.expiry_date;
     const lifetimeMs = typeof expiry === 'number' ? expiry - now : DEFAULT_TOKEN_MS;
-    return { credential: { username: GOOGLE_TOKEN_USERNAME, password: token }, refreshAt: refreshAt(now, lifetimeMs) };
+    return { credential: { username: GOOGLE_TOKEN_USERNAME, password: token }, lifetimeMs };
   }
 }
 

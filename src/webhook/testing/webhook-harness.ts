@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { pino } from 'pino';
 import type { AdmissionResponse } from '../../admission/answer.js';
 import type { AdmissionEvent } from '../../events/admission-event.js';
@@ -18,6 +17,9 @@ import { StoreSyncSource, type SyncSource } from '../../sensor/sync.js';
 import type { Store } from '../../store/store.js';
 import { startWebhook, type RunningWebhookService, type WebhookOptions } from '../webhook.js';
 import { admissionResponse, https, type HttpsAnswer, type HttpsOptions } from './https.js';
+import { until } from '../../../test/support/until.js';
+
+export { until };
 
 export const silentLogger = () => pino({ level: 'silent' });
 
@@ -98,14 +100,6 @@ export async function startTestWebhook(store: Store, options: TestWebhookOptions
   };
 }
 
-/** Polls `check` until it holds (every 20 ms, at most `timeoutMs`). */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(20);
-  }
-}
 
 /** A rule document, defaults filled in as the API would. */
 export function ruleOf(name: string, fields: Record<string, unknown> = {}): Rule {
