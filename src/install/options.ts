@@ -167,6 +167,7 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
     if (key.startsWith('app.kubernetes.io/')) problem('--pod-label', `'${key}' is one of the labels install sets itself`);
     else if (!LABEL_VALUE.test(value)) problem('--pod-label', `'${value}' is not a label value: up to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`);
   }
+  warnings.push(...identityWarnings(registryCredentialHelpers, serviceAccountAnnotations, podLabels));
 
   const caBundle = flags.caBundle === undefined ? undefined : readCaBundle(flags.caBundle, context, problem);
   if (caBundle === undefined) {
@@ -206,6 +207,25 @@ export function parseInstallFlags(flags: InstallFlags, context: InstallContext):
 }
 
 type Report = (flag: string, message: string) => void;
+
+/**
+ * A credential helper needs the pods to have the cloud's identity; the usual way to give it is
+ * on the ServiceAccount or the pods, which install can see. Another way (EKS Pod Identity, a
+ * node's identity) leaves no trace here: a warning, not a refusal.
+ */
+function identityWarnings(helpers: readonly CredentialHelperName[], annotations: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): string[] {
+  const warnings: string[] = [];
+  if (helpers.includes('ecr') && annotations['eks.amazonaws.com/role-arn'] === undefined) {
+    warnings.push('--registry-credential-helpers ecr: the ServiceAccount names no IAM role (--service-account-annotation eks.amazonaws.com/role-arn=…); without EKS Pod Identity or a node role allowed ecr:GetAuthorizationToken, ECR tags stay Unresolved');
+  }
+  if (helpers.includes('gar') && annotations['iam.gke.io/gcp-service-account'] === undefined) {
+    warnings.push('--registry-credential-helpers gar: the ServiceAccount names no Google service account (--service-account-annotation iam.gke.io/gcp-service-account=…); without Workload Identity Federation access granted to it directly, Artifact Registry tags stay Unresolved');
+  }
+  if (helpers.includes('acr') && (labels['azure.workload.identity/use'] !== 'true' || annotations['azure.workload.identity/client-id'] === undefined)) {
+    warnings.push('--registry-credential-helpers acr: AKS Workload Identity needs --pod-label azure.workload.identity/use=true and --service-account-annotation azure.workload.identity/client-id=…; without them (or a managed identity the pods reach), ACR tags stay Unresolved');
+  }
+  return warnings;
+}
 
 function credentialHelpers(value: string | undefined, problem: Report): CredentialHelperName[] {
   if (value === undefined) return [];

@@ -233,6 +233,23 @@ describe('portcullis install', () => {
     expect(one(plain, 'ServiceAccount').metadata).not.toHaveProperty('annotations');
   });
 
+  test("a credential helper without its cloud's identity on the ServiceAccount or pods: a warning naming the flags, not a refusal", () => {
+    const warningsOf = (flags: InstallFlags) =>
+      parseInstallFlags({ controlPlane: 'https://portcullis.example.com', cluster: 'prod-eu', ...flags }, { version: '0.1.0', readFile: () => PEM }).warnings;
+    expect(warningsOf({ registryCredentialHelpers: 'ecr,gar,acr' })).toEqual([
+      expect.stringContaining('--service-account-annotation eks.amazonaws.com/role-arn='),
+      expect.stringContaining('--service-account-annotation iam.gke.io/gcp-service-account='),
+      expect.stringContaining('--pod-label azure.workload.identity/use=true'),
+    ]);
+    expect(
+      warningsOf({
+        registryCredentialHelpers: 'ecr,gar,acr',
+        serviceAccountAnnotation: ['eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/r', 'iam.gke.io/gcp-service-account=w@p.iam.gserviceaccount.com', 'azure.workload.identity/client-id=c'],
+        podLabel: ['azure.workload.identity/use=true'],
+      }),
+    ).toEqual([]);
+  });
+
   test('--pod-label with acr: AKS Workload Identity, the label on the pods and the client id on the ServiceAccount; the selector untouched', async () => {
     const all = await objects('--registry-credential-helpers', 'acr,ecr', '--pod-label', 'azure.workload.identity/use=true', '--service-account-annotation', 'azure.workload.identity/client-id=5e29463d-71da-4fe0-8e69-999b57db23b0');
     const deployment = one(all, 'Deployment') as KubeObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } } };
