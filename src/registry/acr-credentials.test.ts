@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { until } from '../../test/support/until.js';
 import { ACR_TOKEN_USERNAME, AcrCredentials, acrScopeOf } from './acr-credentials.js';
-import { RegistryError } from './errors.js';
 import { IDENTITY_HEADER, startFakeAzure, type FakeAzure } from './testing/fake-azure.js';
+import { failure } from './testing/failure.js';
 
 const HOST = 'portcullistest.azurecr.io';
 const ENTRA_TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.entra.access';
@@ -39,15 +39,6 @@ afterAll(async () => {
 
 function helper(now: () => number = Date.now) {
   return new AcrCredentials({ now, exchangeUrl: () => `${azure.url}/oauth2/exchange` });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<RegistryError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RegistryError);
-  return error as RegistryError;
 }
 
 describe('which hosts are ACR registries', () => {
@@ -102,7 +93,7 @@ describe('the refresh token the registry issues for the Entra token', () => {
     const acr = helper();
     azure.exchangeFailure = { status: 401, code: 'UNAUTHORIZED', message: 'The identity is not authorized to access the registry portcullistest.' };
     try {
-      const error = await failureOf(acr.credential(HOST, signal()));
+      const error = await failure(acr.credential(HOST, signal()));
       expect(error.code).toBe('unauthorized');
       expect(error.message).toBe(`${HOST} issued no refresh token: POST /oauth2/exchange answered 401: The identity is not authorized to access the registry portcullistest.`);
     } finally {

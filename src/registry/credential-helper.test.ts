@@ -34,15 +34,21 @@ describe('IssuedCredentials', () => {
     expect(pending).toHaveLength(0);
   });
 
-  test('from nine tenths on, renewed in the background: the old serves at once until the new is there', async () => {
-    let now = 0;
-    const cache = new IssuedCredentials(() => now);
-    const { fetch, issue, pending } = fetches();
-    const first = cache.get('k', fetch, HOST, signal());
-    await until(() => pending.length === 1, 'the fetch');
-    issue('first');
+  /** A cache holding `first` (issued at 0 for 1,000 s), and its clock. */
+  async function holdingFirst() {
+    const clock = { now: 0 };
+    const cache = new IssuedCredentials(() => clock.now);
+    const fetching = fetches();
+    const first = cache.get('k', fetching.fetch, HOST, signal());
+    await until(() => fetching.pending.length === 1, 'the fetch');
+    fetching.issue('first');
     await first;
-    now = 950_000;
+    return { clock, cache, ...fetching };
+  }
+
+  test('from nine tenths on, renewed in the background: the old serves at once until the new is there', async () => {
+    const { clock, cache, fetch, issue, pending } = await holdingFirst();
+    clock.now = 950_000;
     expect((await cache.get('k', fetch, HOST, signal())).password).toBe('first');
     expect((await cache.get('k', fetch, HOST, signal())).password).toBe('first');
     expect(pending).toHaveLength(1);
@@ -51,18 +57,12 @@ describe('IssuedCredentials', () => {
   });
 
   test('a renewal that fails: the old still serve until they expire, then the next fetch is waited for, and its failure said', async () => {
-    let now = 0;
-    const cache = new IssuedCredentials(() => now);
-    const { fetch, issue, fail, pending } = fetches();
-    const first = cache.get('k', fetch, HOST, signal());
-    await until(() => pending.length === 1, 'the fetch');
-    issue('first');
-    await first;
-    now = 950_000;
+    const { clock, cache, fetch, fail, pending } = await holdingFirst();
+    clock.now = 950_000;
     expect((await cache.get('k', fetch, HOST, signal())).password).toBe('first');
     fail('refused');
     await until(async () => (await cache.get('k', fetch, HOST, signal()), pending.length === 1), 'a renewal tried again');
-    now = 1_000_000;
+    clock.now = 1_000_000;
     const waiting = cache.get('k', fetch, HOST, signal());
     fail('refused again');
     await expect(waiting).rejects.toThrow('refused again');

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { until } from '../../test/support/until.js';
 import { EcrCredentials, ecrRegionOf } from './ecr-credentials.js';
-import { RegistryError } from './errors.js';
 import { ECR_ACCOUNT, startFakeEcr, type FakeEcr } from './testing/fake-ecr.js';
+import { failure } from './testing/failure.js';
 
 const HOST = `${ECR_ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com`;
 const AWS_CREDENTIALS = { accessKeyId: 'AKIDPORTCULLISTEST', secretAccessKey: 'portcullis-test-secret' };
@@ -20,15 +20,6 @@ afterAll(() => ecr.stop());
 
 function helper(now: () => number = Date.now) {
   return new EcrCredentials({ now, client: { endpoint: ecr.url, credentials: AWS_CREDENTIALS, maxAttempts: 1 } });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<RegistryError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RegistryError);
-  return error as RegistryError;
 }
 
 describe('which hosts are ECR registries', () => {
@@ -97,7 +88,7 @@ describe('GetAuthorizationToken', () => {
       status: 400,
       message: `User: arn:aws:sts::${ECR_ACCOUNT}:assumed-role/portcullis-webhook/i-0 is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`,
     });
-    const error = await failureOf(ecrHelper.credential(HOST, signal()));
+    const error = await failure(ecrHelper.credential(HOST, signal()));
     expect(error.code).toBe('unauthorized');
     expect(error.message).toBe(
       `Amazon ECR (us-west-2) issued no token for ${HOST}: AccessDeniedException (400): User: arn:aws:sts::${ECR_ACCOUNT}:assumed-role/portcullis-webhook/i-0 is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`,
@@ -113,7 +104,7 @@ describe('GetAuthorizationToken', () => {
         credentials: () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
       },
     });
-    const error = await failureOf(noIdentity.credential(HOST, signal()));
+    const error = await failure(noIdentity.credential(HOST, signal()));
     expect(error.code).toBe('config');
     expect(error.message).toContain('the webhook has no AWS identity (an IAM role for its service account, EKS Pod Identity');
     expect(error.message).toContain('Could not load credentials from any providers');
@@ -121,7 +112,7 @@ describe('GetAuthorizationToken', () => {
 
   test('ECR unreachable: unreachable, naming it', async () => {
     const down = new EcrCredentials({ client: { endpoint: 'http://127.0.0.1:9', credentials: AWS_CREDENTIALS, maxAttempts: 1 } });
-    const error = await failureOf(down.credential(HOST, signal()));
+    const error = await failure(down.credential(HOST, signal()));
     expect(error.code).toBe('unreachable');
     expect(error.message).toMatch(/^Amazon ECR \(us-west-2\) issued no token for .*: cannot reach Amazon ECR \(us-west-2\): ECONNREFUSED/);
   });
@@ -131,7 +122,7 @@ describe('GetAuthorizationToken', () => {
     const before = ecr.requests.length;
     ecr.delayMs = 300;
     try {
-      const error = await failureOf(ecrHelper.credential(HOST, AbortSignal.timeout(50)));
+      const error = await failure(ecrHelper.credential(HOST, AbortSignal.timeout(50)));
       expect(error.code).toBe('timeout');
       expect((await ecrHelper.credential(HOST, signal())).password).toBe('ecr-password');
       expect(ecr.requests.length - before).toBe(1);

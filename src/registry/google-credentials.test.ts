@@ -4,9 +4,9 @@
 // password of oauth2accesstoken, kept until near its end, one fetch for many askers, failures
 // not kept and named.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { RegistryError } from './errors.js';
 import { GOOGLE_TOKEN_USERNAME, GoogleCredentials, isGoogleRegistry } from './google-credentials.js';
 import { startFakeGceMetadata, type FakeGceMetadata } from './testing/fake-gce-metadata.js';
+import { failure } from './testing/failure.js';
 
 const HOST = 'europe-west1-docker.pkg.dev';
 const TOKEN = 'ya29.c.b0AXv0zTPortcullisTestToken';
@@ -26,15 +26,6 @@ afterAll(async () => {
   }
   await metadata.stop();
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<RegistryError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RegistryError);
-  return error as RegistryError;
-}
 
 const tokenRequests = () => metadata.requests.filter((r) => r.path.endsWith('/service-accounts/default/token')).length;
 
@@ -68,7 +59,7 @@ describe('the access token from the metadata server', () => {
     const helper = new GoogleCredentials();
     metadata.failure = { status: 403, body: 'The Kubernetes service account portcullis/portcullis-webhook is not bound to a Google service account.' };
     try {
-      const error = await failureOf(helper.credential(HOST, AbortSignal.timeout(15_000)));
+      const error = await failure(helper.credential(HOST, AbortSignal.timeout(15_000)));
       expect(error.code).toBe('unauthorized');
       expect(error.message).toContain(`Google issued no access token for ${HOST}:`);
       expect(error.message).toContain('403');
@@ -81,7 +72,7 @@ describe('the access token from the metadata server', () => {
   test('no Google identity at all: a configuration error saying where one comes from', async () => {
     process.env.METADATA_SERVER_DETECTION = 'none';
     try {
-      const error = await failureOf(new GoogleCredentials().credential(HOST, signal()));
+      const error = await failure(new GoogleCredentials().credential(HOST, signal()));
       expect(error.code).toBe('config');
       expect(error.message).toContain('the webhook has no Google identity (GKE Workload Identity, or GOOGLE_APPLICATION_CREDENTIALS)');
     } finally {
