@@ -86,3 +86,81 @@ describe('portcullis outbox rejected', () => {
     expect(broken.stderr).toContain(`${join(dir, OUTBOX_FILE)}: cannot be read as an outbox`);
   });
 });
+
+describe('portcullis outbox drop-rejected', () => {
+  test('drops the events named, from whichever outbox holds them, and nothing else; --all drops the rest', async () => {
+    const alone = events(3, 400);
+    const worker = events(2, 500);
+    await outboxWith(join(dir, OUTBOX_FILE), alone, new Set([alone[0]?.id ?? '', alone[2]?.id ?? '']));
+    mkdirSync(join(dir, 'worker-1'));
+    await outboxWith(join(dir, 'worker-1', OUTBOX_FILE), worker, new Set([worker[1]?.id ?? '']));
+
+    const dropped = await run('outbox', 'drop-rejected', '--data-dir', dir, '--event', alone[2]?.id ?? '', '--event', worker[1]?.id ?? '');
+    expect(dropped.code, dropped.stderr).toBe(EXIT.ok);
+    expect(dropped.stdout).toBe(`dropped ${alone[2]?.id} from ${join(dir, OUTBOX_FILE)}\ndropped ${worker[1]?.id} from ${join(dir, 'worker-1', OUTBOX_FILE)}\n`);
+    const left = JSON.parse((await run('outbox', 'rejected', '--data-dir', dir, '-o', 'json')).stdout) as { id: string }[];
+    expect(left.map((event) => event.id)).toEqual([alone[0]?.id]);
+
+    const all = await run('outbox', 'drop-rejected', '--data-dir', dir, '--all');
+    expect(all.stdout).toBe(`dropped ${alone[0]?.id} from ${join(dir, OUTBOX_FILE)}\n`);
+    expect((await run('outbox', 'rejected', '--data-dir', dir)).stdout).toContain('No events set aside');
+  });
+
+  test('an id not set aside anywhere is bad input naming it, and nothing is dropped; neither ids nor --all is too', async () => {
+    const alone = events(2, 600);
+    await outboxWith(join(dir, OUTBOX_FILE), alone, new Set([alone[0]?.id ?? '']));
+    const mistyped = await run('outbox', 'drop-rejected', '--data-dir', dir, '--event', alone[0]?.id ?? '', '--event', 'no-such-event');
+    expect(mistyped.code).toBe(EXIT.badInput);
+    expect(mistyped.stderr).toContain('--event: no-such-event is not an event set aside in');
+    expect((await run('outbox', 'rejected', '--data-dir', dir)).stdout).toContain(alone[0]?.id);
+
+    for (const args of [[], ['--all', '--event', alone[0]?.id ?? '']]) {
+      const refused = await run('outbox', 'drop-rejected', '--data-dir', dir, ...args);
+      expect(refused.code).toBe(EXIT.badInput);
+      expect(refused.stderr).toContain('--event: name the events to drop');
+    }
+  });
+
+  test('beside a running outbox: its count of events set aside follows the drop, and a later retry moves only what is left', async () => {
+    const file = join(dir, OUTBOX_FILE);
+    const recorded = events(3, 700);
+    const refused = new Set(recorded.map((event) => event.id));
+    const taken: string[] = [];
+    const outbox = Outbox.open(file, {
+      sink: {
+        deliver: async (batch) => {
+          const bad = batch.find((event) => refused.has(event.id));
+          if (bad) throw new RejectedEventsError(`'${bad.id}' is refused`);
+          taken.push(...batch.map((event) => event.id));
+        },
+      },
+    });
+    try {
+      for (const event of recorded) await outbox.record(event);
+      await outbox.flush();
+      expect(outbox.rejected()).toBe(3);
+
+      const dropped = await run('outbox', 'drop-rejected', '--data-dir', dir, '--event', recorded[0]?.id ?? '', '--event', recorded[1]?.id ?? '');
+      expect(dropped.code, dropped.stderr).toBe(EXIT.ok);
+
+      // Not yet recounted: the control plane takes them now, and the retry moves (and counts as pending) only the one left.
+      refused.clear();
+      expect(await outbox.retryRejected()).toBe(1);
+      await outbox.flush();
+      expect(taken).toEqual([recorded[2]?.id]);
+      expect([outbox.pending(), outbox.rejected()]).toEqual([0, 0]);
+
+      // Refused again, two set aside, one dropped: the recount (every 5 s in a webhook) says one.
+      const more = events(2, 800);
+      for (const event of more) refused.add(event.id);
+      for (const event of more) await outbox.record(event);
+      await outbox.flush();
+      expect(outbox.rejected()).toBe(2);
+      await run('outbox', 'drop-rejected', '--data-dir', dir, '--event', more[0]?.id ?? '');
+      await outbox.recountRejected();
+      expect(outbox.rejected()).toBe(1);
+    } finally {
+      await outbox.close();
+    }
+  });
+});

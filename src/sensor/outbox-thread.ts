@@ -62,7 +62,8 @@ export type OutboxRequest =
   | { readonly kind: 'close' };
 
 export type OutboxReply =
-  | { readonly kind: 'done'; readonly tickets: readonly number[] }
+  /** `moved`: beside the tickets, the rows each requeue moved (present when one is among them). */
+  | { readonly kind: 'done'; readonly tickets: readonly number[]; readonly moved?: readonly number[] }
   | { readonly kind: 'failed'; readonly ticket: number; readonly message: string; readonly code?: string }
   | { readonly kind: 'batch'; readonly ticket: number; readonly batch: OutboxBatch }
   | { readonly kind: 'delivery'; readonly ticket: number; readonly delivery: Delivery };
@@ -116,9 +117,10 @@ export class OutboxThread {
     await this.ask({ kind: 'setAside', seq, reason, at });
   }
 
-  /** Moves every row set aside back among the undelivered, after them, to be delivered again. */
-  async requeue(): Promise<void> {
-    await this.ask({ kind: 'requeue' });
+  /** Moves every row set aside back among the undelivered, after them, to be delivered again; answers how many. */
+  async requeue(): Promise<number> {
+    const reply = await this.ask({ kind: 'requeue' });
+    return reply.kind === 'done' ? (reply.moved?.[0] ?? 0) : 0;
   }
 
   /** Undelivered events (after the writes asked for before), for a sink on this thread. */
@@ -178,7 +180,8 @@ export class OutboxThread {
     const worker = startModuleWorker(import.meta.url, 'outbox-worker', { workerData });
     worker.unref();
     worker.on('message', (reply: OutboxReply) => {
-      if (reply.kind === 'done') for (const ticket of reply.tickets) this.settle(ticket)?.resolve(reply);
+      if (reply.kind === 'done' && reply.moved !== undefined) reply.tickets.forEach((ticket, i) => this.settle(ticket)?.resolve({ kind: 'done', tickets: [ticket], moved: [reply.moved?.[i] ?? 0] }));
+      else if (reply.kind === 'done') for (const ticket of reply.tickets) this.settle(ticket)?.resolve(reply);
       else if (reply.kind === 'failed') this.settle(reply.ticket)?.reject(new OutboxThreadError(`outbox.db: ${reply.message}`, reply.code));
       else this.settle(reply.ticket)?.resolve(reply);
     });

@@ -34,30 +34,30 @@ const statements = {
   between: db.prepare<[number, number], [number, string, string]>('SELECT seq, id, body FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq').raw(),
 };
 
-function apply(write: Write): void {
+/** Answers the rows a requeue moved (0 for the other writes). */
+function apply(write: Write): number {
   switch (write.kind) {
     case 'insert':
       for (const [id, body] of write.rows) statements.insert.run(id, body);
-      return;
+      return 0;
     case 'remove':
       statements.remove.run(write.from, write.to);
-      return;
+      return 0;
     case 'setAside':
       statements.setAside.run(write.reason, write.at, write.seq);
       statements.removeOne.run(write.seq);
-      return;
-    case 'requeue':
-      statements.requeue.run();
+      return 0;
+    case 'requeue': {
+      const { changes } = statements.requeue.run();
       statements.clearRejected.run();
-      return;
+      return changes;
+    }
   }
 }
 // IMMEDIATE: the write lock is taken up front, so that a write waits its turn on busy_timeout
 // rather than failing should another connection hold it (only the writer thread writes; the
 // sender's and the admission thread's connections read).
-const applyAll = db.transaction((writes: readonly Write[]) => {
-  for (const write of writes) apply(write);
-}).immediate;
+const applyAll = db.transaction((writes: readonly Write[]) => writes.map(apply)).immediate;
 const applyOne = db.transaction(apply).immediate;
 
 const reply = (message: OutboxReply) => port.postMessage(message);
@@ -66,15 +66,16 @@ const failed = (ticket: number, error: unknown) => {
   reply({ kind: 'failed', ticket, message: String(message), ...(typeof code === 'string' && { code }) });
 };
 
+// The rows each write moved go back only when a requeue is among them: the inserts' replies stay as small as they were.
 function write(writes: readonly Write[]): void {
   try {
-    applyAll(writes);
-    reply({ kind: 'done', tickets: writes.map((w) => w.ticket) });
+    const moved = applyAll(writes);
+    reply({ kind: 'done', tickets: writes.map((w) => w.ticket), ...(writes.some((w) => w.kind === 'requeue') && { moved }) });
   } catch {
     for (const w of writes) {
       try {
-        applyOne(w);
-        reply({ kind: 'done', tickets: [w.ticket] });
+        const moved = applyOne(w);
+        reply({ kind: 'done', tickets: [w.ticket], ...(w.kind === 'requeue' && { moved: [moved] }) });
       } catch (error) {
         failed(w.ticket, error);
       }

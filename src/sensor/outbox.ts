@@ -81,6 +81,7 @@ export class Outbox {
   private count: number;
   /** Events set aside, kept here as `count` is: the metrics ask every 5 s. */
   private rejectedCount: number;
+  private recounting = false;
   private rejectedTimer: NodeJS.Timeout | undefined;
   /** This turn's events, as the rows to write: [id, JSON text]. */
   private group: { row: readonly [string, string]; resolve: () => void; reject: (error: Error) => void }[] = [];
@@ -178,6 +179,21 @@ export class Outbox {
   }
 
   /**
+   * Counts the events set aside again from the file: a person may have dropped some
+   * (`portcullis outbox drop-rejected`) beside the running webhook. In the serial, so that no
+   * delivery sets one aside meanwhile; skipped while one such count waits there already.
+   */
+  recountRejected(): Promise<void> {
+    if (this.recounting || this.closed) return Promise.resolve();
+    this.recounting = true;
+    return this.serial
+      .run(async () => {
+        if (!this.closed) this.rejectedCount = this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM rejected')?.n ?? 0;
+      })
+      .finally(() => (this.recounting = false));
+  }
+
+  /**
    * Puts every event set aside back among those to deliver (after them), and delivers them soon
    * if the outbox is started; answers how many. Those the sink refuses again are set aside again.
    */
@@ -192,9 +208,9 @@ export class Outbox {
 
   /** In the serial: the rows set aside back among those to deliver. */
   private async requeueRejected(): Promise<number> {
-    const moved = this.rejectedCount;
-    if (moved === 0 || this.closed) return 0;
-    await this.writer.requeue();
+    if (this.rejectedCount === 0 || this.closed) return 0;
+    // The rows the writer moved, not the count kept here: `portcullis outbox drop-rejected` may have taken some.
+    const moved = await this.writer.requeue();
     this.rejectedCount = 0;
     this.count += moved;
     return moved;

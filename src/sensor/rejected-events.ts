@@ -1,6 +1,8 @@
 // The events an outbox set aside because the control plane refused them for what they are (see
-// Outbox.deliver), read for a person to look at: `portcullis outbox rejected`. Read-only, through
-// a connection of its own: the webhook that owns the file may be running (WAL lets it write on).
+// Outbox.deliver), read for a person to look at (`portcullis outbox rejected`), and dropped by
+// one who decided they will never be taken (`portcullis outbox drop-rejected`). Through a
+// connection of its own: the webhook that owns the file may be running (WAL lets it write on; a
+// drop waits its turn for the write lock, and the webhook counts the events set aside again).
 import Database from 'better-sqlite3';
 
 export interface RejectedEvent {
@@ -21,6 +23,23 @@ export function readRejected(file: string): RejectedEvent[] {
   try {
     const rows = db.prepare('SELECT id, body, reason, rejected_at FROM rejected ORDER BY seq').all() as { id: string; body: string; reason: string; rejected_at: string }[];
     return rows.map((row) => ({ file, id: row.id, rejectedAt: row.rejected_at, reason: row.reason, event: parsed(row.body) }));
+  } finally {
+    db.close();
+  }
+}
+
+/** Deletes the events set aside under these ids from `file`, in one transaction; answers the ids it held. */
+export function dropRejected(file: string, ids: ReadonlySet<string> | 'all'): string[] {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const held = db.prepare('SELECT id FROM rejected ORDER BY seq').pluck().all() as string[];
+    const dropping = ids === 'all' ? held : held.filter((id) => ids.has(id));
+    const remove = db.prepare('DELETE FROM rejected WHERE id = ?');
+    db.transaction(() => {
+      for (const id of dropping) remove.run(id);
+    }).immediate();
+    return dropping;
   } finally {
     db.close();
   }

@@ -244,7 +244,10 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     // Kept current between scrapes too: a worker pool's /metrics gathers every worker's values.
     const pendingTimer = setInterval(() => {
       metrics.outboxPending.set(outbox.pending());
-      metrics.outboxRejected.set(outbox.rejected());
+      outbox.recountRejected().then(
+        () => metrics.outboxRejected.set(outbox.rejected()),
+        (error: unknown) => log.warn({ err: error }, 'the events set aside in the outbox could not be counted'),
+      );
       metrics.snapshotStale.set(snapshot.state.stale ? 1 : 0);
     }, 5_000);
     pendingTimer.unref();
