@@ -8,9 +8,10 @@
 
 import type { TokenCredential } from '@azure/identity';
 import { errorDetail } from './auth.js';
-import { IssuedCredentials, type CredentialHelper, type Issued } from './credential-helper.js';
+import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
+import { IssuedCredentials, type Issued } from './issued-credentials.js';
 
 /** The username ACR takes beside a refresh token. */
 export const ACR_TOKEN_USERNAME = '00000000-0000-0000-0000-000000000000';

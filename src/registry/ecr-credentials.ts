@@ -7,9 +7,10 @@
 // lifetime; a fetch that fails is not kept, so the next lookup tries again.
 
 import type { ECRClientConfig } from '@aws-sdk/client-ecr';
-import { IssuedCredentials, type CredentialHelper, type Issued } from './credential-helper.js';
+import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
+import { IssuedCredentials, type Issued } from './issued-credentials.js';
 
 /** `<account>.dkr.ecr[-fips].<region>.<partition domain>` and the dual-stack `<account>.dkr-ecr[-fips].<region>.on.aws`, as amazon-ecr-credential-helper reads them. */
 const ECR_HOST = /^(\d{12})\.dkr[.-]ecr(-fips)?\.([a-z0-9][a-z0-9-_]*)\.(amazonaws\.com(?:\.cn)?|on\.(?:aws|amazonwebservices\.com\.cn)|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;

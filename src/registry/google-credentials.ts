@@ -7,9 +7,10 @@
 // of its lifetime (an hour), and a fetch that fails is not kept.
 
 import type { GoogleAuthOptions } from 'google-auth-library';
-import { IssuedCredentials, type CredentialHelper, type Issued } from './credential-helper.js';
+import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
+import { IssuedCredentials, type Issued } from './issued-credentials.js';
 
 const GOOGLE_HOST = /^(?:(?:[a-z0-9-]+\.)?gcr\.io|[a-z0-9-]+-docker\.pkg\.dev)$/;
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';

@@ -3,8 +3,8 @@
 // a lookup that gives up leaving the fetch to the next.
 import { describe, expect, test } from 'vitest';
 import { until } from '../../test/support/until.js';
-import { IssuedCredentials, type Issued } from './credential-helper.js';
 import { RegistryError } from './errors.js';
+import { IssuedCredentials, type Issued } from './issued-credentials.js';
 
 const HOST = 'registry.example.com';
 const signal = () => AbortSignal.timeout(5_000);
