@@ -40,9 +40,6 @@ export interface AcrCredentialsOptions {
   readonly scopeOf?: (host: string) => string | undefined;
   /** Where the host exchanges tokens; default `https://<host>/oauth2/exchange`. */
   readonly exchangeUrl?: (host: string) => string;
-  /** Default: Azure's DefaultAzureCredential. */
-  readonly credential?: TokenCredential;
-  readonly fetch?: typeof fetch;
 }
 
 export class AcrCredentials implements CredentialHelper {
@@ -70,9 +67,7 @@ export class AcrCredentials implements CredentialHelper {
     const timeout = AbortSignal.timeout(FETCH_TIMEOUT_MS);
     let accessToken: string;
     try {
-      this.credentialMade ??= this.options.credential
-        ? Promise.resolve(this.options.credential)
-        : import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      this.credentialMade ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
       const token = await (await this.credentialMade).getToken(scope, { abortSignal: timeout });
       if (token === null || token.token === '') throw new Error('the credential gave no token');
       accessToken = token.token;
@@ -92,7 +87,7 @@ export class AcrCredentials implements CredentialHelper {
     let response: Response;
     let body: string;
     try {
-      response = await (this.options.fetch ?? fetch)(url, {
+      response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams({ grant_type: 'access_token', service: host, access_token: accessToken }).toString(),

@@ -6,7 +6,6 @@
 // workload identity federation from another cloud. It is fetched once, renewed at nine tenths
 // of its lifetime (an hour), and a fetch that fails is not kept.
 
-import type { GoogleAuthOptions } from 'google-auth-library';
 import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
@@ -31,8 +30,6 @@ export interface GoogleCredentialsOptions {
   readonly now?: () => number;
   /** Which hosts it issues for; default Google's registries (isGoogleRegistry). */
   readonly handles?: (host: string) => boolean;
-  /** Passed to GoogleAuth (a `keyFile` in tests); default: Application Default Credentials. */
-  readonly auth?: Omit<GoogleAuthOptions, 'scopes'>;
 }
 
 export class GoogleCredentials implements CredentialHelper {
@@ -72,7 +69,7 @@ export class GoogleCredentials implements CredentialHelper {
   }
 
   private async fetchToken(host: string): Promise<Issued> {
-    this.client ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({ ...this.options.auth, scopes: [CLOUD_PLATFORM] }).getClient());
+    this.client ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({ scopes: [CLOUD_PLATFORM] }).getClient());
     const client = await this.client;
     const { token } = await client.getAccessToken();
     if (typeof token !== 'string' || token === '') throw new RegistryError('bad-response', `Google issued an empty access token for ${host}`, host);
