@@ -8,8 +8,9 @@
 // as JSON text, to the writer; it commits whatever has arrived by then in one transaction and
 // says which writes are done. `record` still resolves only once its event is committed, so an
 // answer leaves after its event is durable (unless the deadline comes first: see
-// AdmissionHandler), and on a slow disk the admissions go on while the thread waits on it. A portable sink (a control plane's API, the all-in-one's SQLite store)
-// is delivered to by the sender itself, so the events never come back to the admission thread.
+// AdmissionHandler), and on a slow disk the admissions go on while the thread waits on it. A
+// portable sink (a control plane's API, the all-in-one's SQLite store) is delivered to by the
+// sender itself, so the events never come back to the admission thread.
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { WAL_BEHIND_PAGES, WAL_SIZE_LIMIT_BYTES } from '../store/sqlite/wal-checkpointer.js';

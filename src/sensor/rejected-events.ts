@@ -33,13 +33,18 @@ export function dropRejected(file: string, ids: ReadonlySet<string> | 'all'): st
   const db = new Database(file, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    const held = db.prepare('SELECT id FROM rejected ORDER BY seq').pluck().all() as string[];
-    const dropping = ids === 'all' ? held : held.filter((id) => ids.has(id));
+    const held = db.prepare('SELECT id FROM rejected ORDER BY seq').pluck();
     const remove = db.prepare('DELETE FROM rejected WHERE id = ?');
-    db.transaction(() => {
-      for (const id of dropping) remove.run(id);
-    }).immediate();
-    return dropping;
+    // Read and deleted under the write lock: a retry by the webhook between the two would move
+    // events out of `rejected`, and they would be said dropped without being so.
+    return db
+      .transaction(() => {
+        const all = held.all() as string[];
+        const dropping = ids === 'all' ? all : all.filter((id) => ids.has(id));
+        for (const id of dropping) remove.run(id);
+        return dropping;
+      })
+      .immediate();
   } finally {
     db.close();
   }
