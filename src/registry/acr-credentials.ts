@@ -11,7 +11,7 @@ import { errorDetail } from './auth.js';
 import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
-import { IssuedCredentials, type Issued } from './issued-credentials.js';
+import { IssuedCredentials, type FetchOutcome, type Issued } from './issued-credentials.js';
 
 /** The username ACR takes beside a refresh token. */
 export const ACR_TOKEN_USERNAME = '00000000-0000-0000-0000-000000000000';
@@ -36,6 +36,8 @@ export function acrScopeOf(host: string): string | undefined {
 export interface AcrCredentialsOptions {
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
+  /** Told how each fetch from the cloud ended (a metric). */
+  readonly onFetch?: (outcome: FetchOutcome) => void;
   /** The Entra scope for a host, undefined for hosts it does not serve; default acrScopeOf. */
   readonly scopeOf?: (host: string) => string | undefined;
   /** Where the host exchanges tokens; default `https://<host>/oauth2/exchange`. */
@@ -50,7 +52,7 @@ export class AcrCredentials implements CredentialHelper {
 
   constructor(private readonly options: AcrCredentialsOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.issued = new IssuedCredentials(this.now);
+    this.issued = new IssuedCredentials(this.now, options.onFetch);
   }
 
   handles(host: string): boolean {

@@ -7,6 +7,7 @@ import { AcrCredentials } from './acr-credentials.js';
 import { EcrCredentials } from './ecr-credentials.js';
 import { GoogleCredentials } from './google-credentials.js';
 import type { RegistryCredential } from './hosts.js';
+import type { FetchOutcome } from './issued-credentials.js';
 
 export interface CredentialHelper {
   /** What `--registry-credential-helpers` calls it (`ecr`). */
@@ -23,14 +24,18 @@ export interface CredentialHelper {
 export const CREDENTIAL_HELPERS = ['ecr', 'gar', 'acr'] as const;
 export type CredentialHelperName = (typeof CREDENTIAL_HELPERS)[number];
 
-/** The helper a name stands for, with the cloud's default configuration (its SDK finds the identity and the endpoint). */
-export function credentialHelper(name: CredentialHelperName): CredentialHelper {
+/**
+ * The helper a name stands for, with the cloud's default configuration (its SDK finds the
+ * identity and the endpoint); `onFetch` is told how each fetch from the cloud ended.
+ */
+export function credentialHelper(name: CredentialHelperName, onFetch?: (outcome: FetchOutcome) => void): CredentialHelper {
+  const options = onFetch && { onFetch };
   switch (name) {
     case 'ecr':
-      return new EcrCredentials();
+      return new EcrCredentials(options);
     case 'gar':
-      return new GoogleCredentials();
+      return new GoogleCredentials(options);
     case 'acr':
-      return new AcrCredentials();
+      return new AcrCredentials(options);
   }
 }

@@ -81,8 +81,9 @@ describe('GetAuthorizationToken', () => {
     expect(ecr.requests.length - before).toBe(1);
   });
 
-  test('refused (no permission): unauthorized, with what ECR said; not kept, so the next asker fetches again', async () => {
-    const ecrHelper = helper();
+  test('refused (no permission): unauthorized, with what ECR said; not kept, so the next asker fetches again; each fetch told', async () => {
+    const outcomes: string[] = [];
+    const ecrHelper = new EcrCredentials({ onFetch: (outcome) => outcomes.push(outcome), client: { endpoint: ecr.url, credentials: AWS_CREDENTIALS, maxAttempts: 1 } });
     ecr.answerNext({
       error: 'AccessDeniedException',
       status: 400,
@@ -94,6 +95,7 @@ describe('GetAuthorizationToken', () => {
       `Amazon ECR (us-west-2) issued no token for ${HOST}: AccessDeniedException (400): User: arn:aws:sts::${ECR_ACCOUNT}:assumed-role/portcullis-webhook/i-0 is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`,
     );
     expect((await ecrHelper.credential(HOST, signal())).password).toBe('ecr-password');
+    expect(outcomes).toEqual(['unauthorized', 'issued']);
   });
 
   test('no AWS identity: a configuration error saying where one comes from', async () => {

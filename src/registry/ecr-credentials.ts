@@ -10,7 +10,7 @@ import type { ECRClientConfig } from '@aws-sdk/client-ecr';
 import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
-import { IssuedCredentials, type Issued } from './issued-credentials.js';
+import { IssuedCredentials, type FetchOutcome, type Issued } from './issued-credentials.js';
 
 /** `<account>.dkr.ecr[-fips].<region>.<partition domain>` and the dual-stack `<account>.dkr-ecr[-fips].<region>.on.aws`, as amazon-ecr-credential-helper reads them. */
 const ECR_HOST = /^(\d{12})\.dkr[.-]ecr(-fips)?\.([a-z0-9][a-z0-9-_]*)\.(amazonaws\.com(?:\.cn)?|on\.(?:aws|amazonwebservices\.com\.cn)|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;
@@ -34,6 +34,8 @@ export function ecrRegionOf(host: string): EcrRegion | undefined {
 export interface EcrCredentialsOptions {
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
+  /** Told how each fetch from the cloud ended (a metric). */
+  readonly onFetch?: (outcome: FetchOutcome) => void;
   /** Which hosts are ECR registries, and of which region; default: by their names (ecrRegionOf). */
   readonly regionOf?: (host: string) => EcrRegion | undefined;
   /** Passed to every region's ECRClient: an `endpoint` (a VPC endpoint, a local one in tests), `credentials`. */
@@ -48,7 +50,7 @@ export class EcrCredentials implements CredentialHelper {
 
   constructor(private readonly options: EcrCredentialsOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.issued = new IssuedCredentials(this.now);
+    this.issued = new IssuedCredentials(this.now, options.onFetch);
     this.regionOf = options.regionOf ?? ecrRegionOf;
   }
 

@@ -9,7 +9,7 @@
 import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
-import { IssuedCredentials, type Issued } from './issued-credentials.js';
+import { IssuedCredentials, type FetchOutcome, type Issued } from './issued-credentials.js';
 
 const GOOGLE_HOST = /^(?:(?:[a-z0-9-]+\.)?gcr\.io|[a-z0-9-]+-docker\.pkg\.dev)$/;
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
@@ -28,6 +28,8 @@ export function isGoogleRegistry(host: string): boolean {
 export interface GoogleCredentialsOptions {
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
+  /** Told how each fetch from the cloud ended (a metric). */
+  readonly onFetch?: (outcome: FetchOutcome) => void;
   /** Which hosts it issues for; default Google's registries (isGoogleRegistry). */
   readonly handles?: (host: string) => boolean;
 }
@@ -40,7 +42,7 @@ export class GoogleCredentials implements CredentialHelper {
 
   constructor(private readonly options: GoogleCredentialsOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.issued = new IssuedCredentials(this.now);
+    this.issued = new IssuedCredentials(this.now, options.onFetch);
   }
 
   handles(host: string): boolean {

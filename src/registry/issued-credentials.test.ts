@@ -68,6 +68,22 @@ describe('IssuedCredentials', () => {
     await expect(waiting).rejects.toThrow('refused again');
   });
 
+  test('each fetch is told: issued, or the code of its failure, a failed background renewal too', async () => {
+    const clock = { now: 0 };
+    const outcomes: string[] = [];
+    const cache = new IssuedCredentials(() => clock.now, (outcome) => outcomes.push(outcome));
+    const { fetch, issue, fail, pending } = fetches();
+    const first = cache.get('k', fetch, HOST, signal());
+    await until(() => pending.length === 1, 'the fetch');
+    issue('first');
+    await first;
+    clock.now = 950_000;
+    await cache.get('k', fetch, HOST, signal());
+    fail('refused');
+    await until(() => outcomes.length === 2, 'the renewal told');
+    expect(outcomes).toEqual(['issued', 'unauthorized']);
+  });
+
   test('a lookup that gives up leaves the fetch to the next; keys are apart', async () => {
     const cache = new IssuedCredentials(() => 0);
     const { fetch, issue, pending } = fetches();

@@ -1,7 +1,7 @@
 // Credentials a cloud issued, kept by key (a region, a registry, an identity) for the credential
 // helpers: one fetch however many lookups ask at once, renewed in the background before they
 // expire, a failure never kept.
-import { fromFetchFailure } from './errors.js';
+import { RegistryError, fromFetchFailure, type RegistryErrorCode } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
 
 /** Credentials a cloud issued, and for how long from now they hold. */
@@ -25,11 +25,17 @@ interface Kept {
  * for a renewal; only the first lookup, or one after they expired, does. A fetch goes on when the
  * lookup that started it gives up (its deadline): the next lookups use what it brings.
  */
+/** How a fetch from the cloud ended: issued, or the failure's code (for a metric: renewals fail unseen while the old still serve). */
+export type FetchOutcome = 'issued' | RegistryErrorCode;
+
 export class IssuedCredentials {
   private readonly kept = new Map<string, Kept>();
   private readonly fetching = new Map<string, Promise<Issued>>();
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly onFetch: (outcome: FetchOutcome) => void = () => undefined,
+  ) {}
 
   async get(key: string, fetch: () => Promise<Issued>, host: string, signal: AbortSignal): Promise<RegistryCredential> {
     const kept = this.kept.get(key);
@@ -52,8 +58,9 @@ export class IssuedCredentials {
         const at = this.now();
         const lifetime = Math.max(0, lifetimeMs);
         this.kept.set(key, { credential, refreshAt: at + lifetime * 0.9, expiresAt: at + lifetime });
+        this.onFetch('issued');
       },
-      () => undefined,
+      (error: unknown) => this.onFetch(error instanceof RegistryError ? error.code : 'bad-response'),
     );
     return fetching;
   }

@@ -39,6 +39,12 @@ export class WebhookMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
     registers: [this.registry],
   });
+  readonly credentialFetches = new Counter({
+    name: 'portcullis_registry_credential_fetches_total',
+    help: "Credentials fetched from a cloud for its registries (--registry-credential-helpers), by helper and outcome: issued, or why not (config: no identity; unauthorized; unreachable; timeout; …).",
+    labelNames: ['helper', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly eventsLate = new Counter({
     name: 'portcullis_admission_answered_before_recorded_total',
     help: 'Answers sent at the deadline before their event was written to the outbox (it is written when the outbox can).',

@@ -167,7 +167,9 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
             options.registry.lookup ??
             new OciClient({
               ...(options.registry.credentials && { credentials: options.registry.credentials }),
-              ...(options.registry.credentialHelpers && { credentialHelpers: options.registry.credentialHelpers.map(credentialHelper) }),
+              ...(options.registry.credentialHelpers && {
+                credentialHelpers: options.registry.credentialHelpers.map((name) => credentialHelper(name, (outcome) => metrics.credentialFetches.inc({ helper: name, outcome }))),
+              }),
               ...(options.registry.insecure && { insecure: options.registry.insecure }),
               ...(options.registry.platform && { platform: options.registry.platform }),
             }),
