@@ -18,6 +18,9 @@ interface Kept {
   readonly expiresAt: number;
 }
 
+/** How a fetch from the cloud ended: issued, or the failure's code (for a metric: renewals fail unseen while the old still serve). */
+export type FetchOutcome = 'issued' | RegistryErrorCode;
+
 /**
  * Issued credentials by key (a region, a registry, an identity), each fetched once however many
  * lookups ask at once; a fetch that fails is not kept. At nine tenths of their lifetime new ones
@@ -25,9 +28,6 @@ interface Kept {
  * for a renewal; only the first lookup, or one after they expired, does. A fetch goes on when the
  * lookup that started it gives up (its deadline): the next lookups use what it brings.
  */
-/** How a fetch from the cloud ended: issued, or the failure's code (for a metric: renewals fail unseen while the old still serve). */
-export type FetchOutcome = 'issued' | RegistryErrorCode;
-
 export class IssuedCredentials {
   private readonly kept = new Map<string, Kept>();
   private readonly fetching = new Map<string, Promise<Issued>>();
