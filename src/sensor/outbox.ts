@@ -117,7 +117,7 @@ export class Outbox {
     this.batchSize = Math.max(1, Math.min(OUTBOX_BATCH_MAX, Math.floor(options.batchSize ?? OUTBOX_BATCH_MAX)));
     // Once, at the start: from here on this outbox is the file's only writer.
     this.count = db.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox')?.n ?? 0;
-    this.rejectedCount = db.get<{ n: number }>('SELECT COUNT(*) AS n FROM rejected')?.n ?? 0;
+    this.rejectedCount = this.rejectedInFile();
   }
 
   /**
@@ -188,9 +188,13 @@ export class Outbox {
     this.recounting = true;
     return this.serial
       .run(async () => {
-        if (!this.closed) this.rejectedCount = this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM rejected')?.n ?? 0;
+        if (!this.closed) this.rejectedCount = this.rejectedInFile();
       })
       .finally(() => (this.recounting = false));
+  }
+
+  private rejectedInFile(): number {
+    return this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM rejected')?.n ?? 0;
   }
 
   /**

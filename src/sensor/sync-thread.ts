@@ -1,10 +1,11 @@
 // The syncer in a thread of its own (sync-worker.ts), for a source that can be described in data
 // (a control plane's API, or the all-in-one's store). Syncing parses each page, checks it and
 // writes it into the snapshot's SQLite file: some 35 ms for a page of 5,000 findings, and a
-// nightly rescan brings hundreds of pages. On the admission thread every one of those held the answers back. Here the thread
-// writes the file through its own connection and tells of each change it committed; the
-// admission thread's snapshot only follows it (LocalSnapshot.follow, as a pool's workers follow
-// worker 0): it drops the evidence of the keys that changed and reads the rules again if they did.
+// nightly rescan brings hundreds of pages. On the admission thread every one of those held the
+// answers back. Here the thread writes the file through its own connection and tells of each
+// change it committed; the admission thread's snapshot only follows it (LocalSnapshot.follow, as
+// a pool's workers follow worker 0): it drops the evidence of the keys that changed and reads the
+// rules again if they did.
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { startModuleWorker } from '../threads/module-worker.js';
