@@ -71,6 +71,9 @@ export class EcrCredentials implements CredentialHelper {
       const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
       const ecr = new ECRClient({ ...this.options.client, region, useFipsEndpoint: fips });
       client = ecr;
+      // The identity first, on its own: so that STS refusing the pod's role is told apart from
+      // ECR refusing the token (the request then reuses what this resolved).
+      await identityOf(ecr, host, region, timeout);
       const answer = await ecr.send(new GetAuthorizationTokenCommand({}), { abortSignal: timeout });
       const data = answer.authorizationData?.[0];
       const decoded = Buffer.from(data?.authorizationToken ?? '', 'base64').toString('utf8');
@@ -88,19 +91,44 @@ export class EcrCredentials implements CredentialHelper {
   }
 }
 
+/**
+ * The webhook's AWS identity as the client's credential chain finds it: static keys, an IAM role
+ * for its service account (the projected token exchanged at STS), EKS Pod Identity (the node's
+ * agent), the instance profile. Throws a RegistryError that says which step failed.
+ */
+async function identityOf(ecr: { config: { credentials: () => Promise<unknown> } }, host: string, region: string, timeout: AbortSignal): Promise<void> {
+  try {
+    await Promise.race([
+      ecr.config.credentials(),
+      new Promise((_, reject) => {
+        if (timeout.aborted) reject(timeout.reason as Error);
+        timeout.addEventListener('abort', () => reject(timeout.reason as Error), { once: true });
+      }),
+    ]);
+  } catch (error) {
+    const what = `Amazon ECR (${region}) issued no token for ${host}`;
+    const { name, message } = error as { name?: string; message?: string };
+    if (name === 'CredentialsProviderError') {
+      throw new RegistryError('config', `${what}: the webhook has no AWS identity (an IAM role for its service account, EKS Pod Identity, an instance profile, or AWS_* variables): ${message}`, host, { cause: error });
+    }
+    throw awsFailure(error, `${what}: AWS did not give the webhook its identity`, 'AWS STS', host, timeout);
+  }
+}
+
 /** Why ECR issued no token, as a RegistryError the webhook's Unresolved reason and log can show. */
 function ecrFailure(error: unknown, host: string, region: string, timeout: AbortSignal): RegistryError {
   if (error instanceof RegistryError) return error;
+  return awsFailure(error, `Amazon ECR (${region}) issued no token for ${host}`, `Amazon ECR (${region})`, host, timeout);
+}
+
+/** An AWS service's error (its name, status and message), or why it could not be reached. */
+function awsFailure(error: unknown, what: string, service: string, host: string, timeout: AbortSignal): RegistryError {
   const { name, message, $metadata } = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const what = `Amazon ECR (${region}) issued no token for ${host}`;
-  if (name === 'CredentialsProviderError') {
-    return new RegistryError('config', `${what}: the webhook has no AWS identity (an IAM role for its service account, EKS Pod Identity, an instance profile, or AWS_* variables): ${message}`, host, { cause: error });
-  }
   const status = $metadata?.httpStatusCode;
   if (status !== undefined) {
-    const code = status === 401 || status === 403 || (status === 400 && /denied|unrecognized|token|signature/i.test(name ?? '')) ? 'unauthorized' : status === 429 ? 'rate-limited' : 'bad-response';
+    const code = status === 401 || status === 403 || (status === 400 && /denied|unrecognized|token|signature|idp/i.test(name ?? '')) ? 'unauthorized' : status === 429 ? 'rate-limited' : 'bad-response';
     return new RegistryError(code, `${what}: ${name ?? 'error'} (${status}): ${message}`, host, { cause: error });
   }
-  const failure = fromFetchFailure(error, `Amazon ECR (${region})`, timeout);
+  const failure = fromFetchFailure(error, service, timeout);
   return new RegistryError(failure.code, `${what}: ${failure.message}`, host, { cause: error });
 }

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export interface FakeEcrRequest {
   readonly target: string | undefined;
   readonly authorization: string | undefined;
+  /** X-Amz-Security-Token: the session token of temporary credentials (an assumed role's). */
+  readonly securityToken: string | undefined;
   readonly body: string;
 }
 
@@ -35,7 +37,7 @@ export async function startFakeEcr(password: string): Promise<FakeEcr> {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      requests.push({ target: header(request.headers, 'x-amz-target'), authorization: header(request.headers, 'authorization'), body: Buffer.concat(chunks).toString('utf8') });
+      requests.push({ target: header(request.headers, 'x-amz-target'), authorization: header(request.headers, 'authorization'), securityToken: header(request.headers, 'x-amz-security-token'), body: Buffer.concat(chunks).toString('utf8') });
       const answer = next.shift() ?? { password };
       setTimeout(() => {
         if ('error' in answer) {
