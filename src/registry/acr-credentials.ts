@@ -1,7 +1,7 @@
 // Azure Container Registry takes the username 00000000-0000-0000-0000-000000000000 and, as its
 // password, a refresh token the registry itself issues (POST /oauth2/exchange) for a Microsoft
-// Entra access token: here the webhook's own, from Azure's identity library and its default
-// chain (AKS Workload Identity's federated token, a managed identity, AZURE_* variables), as
+// Entra access token: here the webhook's own, from Azure's identity library (AKS Workload
+// Identity's federated token, else its default chain: a managed identity, AZURE_* variables), as
 // `az acr login` and Kubernetes' Azure credential provider do. Refresh tokens are per registry;
 // each is fetched once, renewed at nine tenths of its lifetime (its `exp`, about 3 hours), and a
 // fetch that fails is not kept.
@@ -69,7 +69,7 @@ export class AcrCredentials implements CredentialHelper {
     const timeout = AbortSignal.timeout(FETCH_TIMEOUT_MS);
     let accessToken: string;
     try {
-      this.credentialMade ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      this.credentialMade ??= azureIdentity();
       const token = await (await this.credentialMade).getToken(scope, { abortSignal: timeout });
       if (token === null || token.token === '') throw new Error('the credential gave no token');
       accessToken = token.token;
@@ -115,6 +115,20 @@ export class AcrCredentials implements CredentialHelper {
   }
 }
 
+/**
+ * The webhook's Azure identity. In a pod of AKS Workload Identity (its webhook sets
+ * AZURE_FEDERATED_TOKEN_FILE), that one alone: were Entra to refuse it, DefaultAzureCredential
+ * would go on to other sources and the developer tools (seconds, and processes started), and
+ * bury Entra's reason in its list of everything it tried. Without instance discovery, as the
+ * library's own AKS path (ManagedIdentityCredential's token exchange) makes it: the authority
+ * AKS names is Entra's, and a private cloud's could not be discovered at Microsoft's anyway.
+ * Elsewhere the default chain: AZURE_* variables, a managed identity, a developer's `az login`.
+ */
+async function azureIdentity(): Promise<TokenCredential> {
+  const { DefaultAzureCredential, WorkloadIdentityCredential } = await import('@azure/identity');
+  return process.env.AZURE_FEDERATED_TOKEN_FILE ? new WorkloadIdentityCredential({ disableInstanceDiscovery: true }) : new DefaultAzureCredential();
+}
+
 /** The `exp` of a JWT, in milliseconds; undefined when the token is not one. */
 function expiryOf(token: string): number | undefined {
   try {
@@ -133,7 +147,8 @@ function entraFailure(error: unknown, host: string, timeout: AbortSignal): Regis
   if (name === 'CredentialUnavailableError' || name === 'AggregateAuthenticationError') {
     return new RegistryError('config', `${what}: the webhook has no Azure identity (AKS Workload Identity, a managed identity, or AZURE_* variables): ${message}`, host, { cause: error });
   }
-  if (name === 'AuthenticationError') return new RegistryError('unauthorized', `${what}: ${message}`, host, { cause: error });
+  // Entra refused the identity (AuthenticationRequiredError is how MSAL's refusals of a client assertion arrive).
+  if (name === 'AuthenticationError' || name === 'AuthenticationRequiredError') return new RegistryError('unauthorized', `${what}: ${message}`, host, { cause: error });
   const failure = fromFetchFailure(error, 'Microsoft Entra', timeout);
   return new RegistryError(failure.code, `${what}: ${failure.code === 'unreachable' ? message : failure.message}`, host, { cause: error });
 }
