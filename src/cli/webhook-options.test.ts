@@ -71,7 +71,9 @@ describe('webhook flags', () => {
     expect(registryOptions(parse([])).credentialHelpers).toBeUndefined();
     expect(registryOptions(parse(['--registry-credential-helpers', 'ECR,ecr'])).credentialHelpers).toEqual(['ecr']);
     expect(() => parse(['--registry-credential-helpers', 'ecr,quay'])).toThrow(/'quay' is not one of ecr, gar, acr/);
-    expect(() => parse(['--registry-credential-helpers', ','])).toThrow(/is not one of ecr/);
+    // A trailing comma (a list a template joined) is no name; a list of none is an error.
+    expect(registryOptions(parse(['--registry-credential-helpers', 'gar, ecr,'])).credentialHelpers).toEqual(['gar', 'ecr']);
+    expect(() => parse(['--registry-credential-helpers', ','])).toThrow(/names none of ecr, gar, acr/);
   });
 
   test('the CA bundle is printed base64-encoded, as caBundle takes it', () => {

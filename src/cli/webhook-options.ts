@@ -3,7 +3,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { FailureMode } from '../admission/decide.js';
 import { InputError } from '../problems.js';
-import { CREDENTIAL_HELPERS, type CredentialHelperName } from '../registry/credential-helper.js';
+import { CREDENTIAL_HELPERS, parseCredentialHelpers, type CredentialHelperName } from '../registry/credential-helper.js';
 import { readDockerConfig } from '../registry/docker-config.js';
 import type { RegistryOptions } from '../webhook/webhook.js';
 
@@ -38,7 +38,7 @@ export function withWebhookOptions(command: Command): Command {
     .option('--registry-credentials <file>', 'registry credentials: a Docker config.json (or a pull Secret .dockerconfigjson)')
     .option(
       '--registry-credential-helpers <names>',
-      `cloud registries whose credentials the webhook asks its cloud for, with its own identity, comma-separated: ${CREDENTIAL_HELPERS.join(', ')} (ecr: Amazon ECR, through the AWS SDK's default credentials, e.g. an IAM role for the service account or EKS Pod Identity; gar: Google Artifact Registry and gcr.io, through Application Default Credentials, e.g. GKE Workload Identity; acr: Azure Container Registry, through DefaultAzureCredential, e.g. AKS Workload Identity or a managed identity)`,
+      `cloud registries whose credentials the webhook asks its cloud for, with its own identity, comma-separated: ${CREDENTIAL_HELPERS.join(', ')} (ecr: Amazon ECR, through the AWS SDK's default credentials, e.g. an IAM role for the service account or EKS Pod Identity; gar: Google Artifact Registry and gcr.io, through Application Default Credentials, e.g. GKE Workload Identity; acr: Azure Container Registry, through AKS Workload Identity, else DefaultAzureCredential, e.g. a managed identity)`,
       credentialHelpers,
       [] as CredentialHelperName[],
     )
@@ -91,10 +91,11 @@ function positiveInteger(value: string): number {
 }
 
 function credentialHelpers(value: string): CredentialHelperName[] {
-  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
-  const unknown = names.filter((name) => !(CREDENTIAL_HELPERS as readonly string[]).includes(name));
-  if (unknown.length > 0 || names.length === 0) throw new InvalidArgumentError(`'${unknown.join(',') || value}' is not one of ${CREDENTIAL_HELPERS.join(', ')}`);
-  return [...new Set(names as CredentialHelperName[])];
+  try {
+    return parseCredentialHelpers(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function failureMode(value: string): FailureMode {

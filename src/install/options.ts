@@ -1,6 +1,6 @@
 // What `portcullis install` was asked for, checked once: every bad flag is reported, by name, in one go.
 import { InputError, type Problem } from '../problems.js';
-import { CREDENTIAL_HELPERS, type CredentialHelperName } from '../registry/credential-helper.js';
+import { parseCredentialHelpers, type CredentialHelperName } from '../registry/credential-helper.js';
 import { pemCertificates } from '../tls/pem.js';
 import { WEBHOOK } from './render.js';
 
@@ -229,10 +229,12 @@ function identityWarnings(helpers: readonly CredentialHelperName[], annotations:
 
 function credentialHelpers(value: string | undefined, problem: Report): CredentialHelperName[] {
   if (value === undefined) return [];
-  const names = [...new Set(value.split(',').map((name) => name.trim().toLowerCase()))];
-  const unknown = names.filter((name) => !(CREDENTIAL_HELPERS as readonly string[]).includes(name));
-  if (unknown.length > 0) problem('--registry-credential-helpers', `'${unknown.join(',')}' is not one of ${CREDENTIAL_HELPERS.join(', ')}`);
-  return names.filter((name): name is CredentialHelperName => (CREDENTIAL_HELPERS as readonly string[]).includes(name));
+  try {
+    return parseCredentialHelpers(value);
+  } catch (error) {
+    problem('--registry-credential-helpers', (error as Error).message);
+    return [];
+  }
 }
 
 // An annotation's or a label's key: an optional DNS subdomain prefix and a slash, then a name of up to 63 characters.

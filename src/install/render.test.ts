@@ -227,6 +227,9 @@ describe('portcullis install', () => {
     const role = 'arn:aws:iam::123456789012:role/portcullis-webhook';
     const all = await objects('--registry-credential-helpers', 'ecr', '--service-account-annotation', `eks.amazonaws.com/role-arn=${role}`, '--service-account-annotation', 'note=a=b');
     expect(podSpecOf(one(all, 'Deployment')).containers[0].args.slice(-2)).toEqual(['--registry-credential-helpers', 'ecr']);
+    // As the webhook's own flag reads it: a trailing comma names nothing, the same name twice is one.
+    const trailing = await objects('--registry-credential-helpers', 'ECR,ecr,', '--service-account-annotation', `eks.amazonaws.com/role-arn=${role}`);
+    expect(podSpecOf(one(trailing, 'Deployment')).containers[0].args.slice(-2)).toEqual(['--registry-credential-helpers', 'ecr']);
     expect(one(all, 'ServiceAccount').metadata).toMatchObject({ annotations: { 'eks.amazonaws.com/role-arn': role, note: 'a=b' } });
     const plain = await objects();
     expect(podSpecOf(one(plain, 'Deployment')).containers[0].args).not.toContain('--registry-credential-helpers');
@@ -352,6 +355,7 @@ describe('install flags', () => {
     ['a token Secret name with underscores', { tokenSecret: 'sensor_token' }, "--token-secret: 'sensor_token'"],
     ['a registry credentials Secret name in capitals', { registryCredentialsSecret: 'Pull' }, "--registry-credentials-secret: 'Pull'"],
     ['an unknown credential helper', { registryCredentialHelpers: 'ecr,quay' }, "--registry-credential-helpers: 'quay' is not one of ecr, gar, acr"],
+    ['no credential helper', { registryCredentialHelpers: ' , ' }, '--registry-credential-helpers: names none of ecr, gar, acr'],
     ['an annotation without a value', { serviceAccountAnnotation: ['eks.amazonaws.com/role-arn'] }, "--service-account-annotation: 'eks.amazonaws.com/role-arn' is not key=value"],
     ['an annotation key with a space', { serviceAccountAnnotation: ['role arn=x'] }, "--service-account-annotation: 'role arn' is not an annotation key"],
     ['an annotation key with a prefix that is not a DNS subdomain', { serviceAccountAnnotation: ['EKS_/role=x'] }, "--service-account-annotation: 'EKS_/role' is not an annotation key"],

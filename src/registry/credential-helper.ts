@@ -25,6 +25,19 @@ export const CREDENTIAL_HELPERS = ['ecr', 'gar', 'acr'] as const;
 export type CredentialHelperName = (typeof CREDENTIAL_HELPERS)[number];
 
 /**
+ * The helpers a comma-separated list names (`--registry-credential-helpers ecr,gar`), each once,
+ * case and blanks aside; an empty item is skipped (a list a template joined with a trailing
+ * comma). Throws an Error that says what is wrong for a name that is none of them, or no name.
+ */
+export function parseCredentialHelpers(list: string): CredentialHelperName[] {
+  const names = list.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !(CREDENTIAL_HELPERS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`'${unknown.join(',')}' is not one of ${CREDENTIAL_HELPERS.join(', ')}`);
+  if (names.length === 0) throw new Error(`names none of ${CREDENTIAL_HELPERS.join(', ')}`);
+  return [...new Set(names as CredentialHelperName[])];
+}
+
+/**
  * The helper a name stands for, with the cloud's default configuration (its SDK finds the
  * identity and the endpoint); `onFetch` is told how each fetch from the cloud ended.
  */
