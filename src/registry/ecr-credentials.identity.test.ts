@@ -102,6 +102,15 @@ describe('an IAM role for the service account (IRSA)', () => {
   });
 });
 
+test('STS out of reach (no route to the regional endpoint): the reason says the identity could not be had, and why', async () => {
+  const closed = await startFakeSts({ roleArn: ROLE_ARN, token: PROJECTED_TOKEN });
+  await closed.stop();
+  podEnvironment({ AWS_ROLE_ARN: ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_REGION: 'us-west-2', AWS_ENDPOINT_URL_STS: closed.url });
+  const error = await failure(credentialHelper('ecr').credential(HOST, signal()));
+  expect(error).toBeInstanceOf(RegistryError);
+  expect(error.message).toMatch(new RegExp(`^Amazon ECR \\(us-west-2\\) issued no token for ${HOST.replaceAll('.', '\\.')}: AWS did not give the webhook its identity: cannot reach AWS's identity endpoint: ECONNREFUSED`));
+});
+
 describe('EKS Pod Identity', () => {
   let agent: FakeAwsIdentity;
   beforeAll(async () => {

@@ -107,12 +107,13 @@ async function identityOf(ecr: { config: { credentials: () => Promise<unknown> }
     ]);
   } catch (error) {
     const what = `Amazon ECR (${region}) issued no token for ${host}`;
-    const { name, message } = error as { name?: string; message?: string };
-    if (name === 'CredentialsProviderError') {
-      throw new RegistryError('config', `${what}: the webhook has no AWS identity (an IAM role for its service account, EKS Pod Identity, an instance profile, or AWS_* variables): ${message}`, host, { cause: error });
-    }
-    throw awsFailure(error, `${what}: AWS did not give the webhook its identity`, 'AWS STS', host, timeout);
+    // None found says so itself; one found but refused (STS, the Pod Identity agent) is named.
+    throw awsFailure(error, isNoIdentity(error) ? what : `${what}: AWS did not give the webhook its identity`, "AWS's identity endpoint", host, timeout);
   }
+}
+
+function isNoIdentity(error: unknown): boolean {
+  return (error as { name?: string }).name === 'CredentialsProviderError';
 }
 
 /** Why ECR issued no token, as a RegistryError the webhook's Unresolved reason and log can show. */
@@ -121,9 +122,12 @@ function ecrFailure(error: unknown, host: string, region: string, timeout: Abort
   return awsFailure(error, `Amazon ECR (${region}) issued no token for ${host}`, `Amazon ECR (${region})`, host, timeout);
 }
 
-/** An AWS service's error (its name, status and message), or why it could not be reached. */
+/** No AWS identity; an AWS service's error (its name, status and message); or why it could not be reached. */
 function awsFailure(error: unknown, what: string, service: string, host: string, timeout: AbortSignal): RegistryError {
   const { name, message, $metadata } = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  if (isNoIdentity(error)) {
+    return new RegistryError('config', `${what}: the webhook has no AWS identity (an IAM role for its service account, EKS Pod Identity, an instance profile, or AWS_* variables): ${message}`, host, { cause: error });
+  }
   const status = $metadata?.httpStatusCode;
   if (status !== undefined) {
     const code = status === 401 || status === 403 || (status === 400 && /denied|unrecognized|token|signature|idp/i.test(name ?? '')) ? 'unauthorized' : status === 429 ? 'rate-limited' : 'bad-response';
