@@ -2,7 +2,7 @@
 # (`webhook …`), or the control plane (`control-plane …`, `serve …`).
 #   docker build -t ghcr.io/portcullis/portcullis:0.1.0 .
 # Node 22, a maintained LTS: Node 20's support ended in April 2026, and a gate for vulnerable
-# images must not ship a runtime scanners flag. The test suite passes on both (CI runs Node 20).
+# images must not ship a runtime scanners flag. CI runs the tests on both.
 FROM node:22-bookworm-slim AS build
 WORKDIR /src
 # better-sqlite3 is built from source (no prebuilt downloads).
