@@ -102,13 +102,30 @@ describe('an IAM role for the service account (IRSA)', () => {
   });
 });
 
-test('STS out of reach (no route to the regional endpoint): the reason says the identity could not be had, and why', async () => {
-  const closed = await startFakeSts({ roleArn: ROLE_ARN, token: PROJECTED_TOKEN });
-  await closed.stop();
-  podEnvironment({ AWS_ROLE_ARN: ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_REGION: 'us-west-2', AWS_ENDPOINT_URL_STS: closed.url });
-  const error = await failure(credentialHelper('ecr').credential(HOST, signal()));
-  expect(error).toBeInstanceOf(RegistryError);
-  expect(error.message).toMatch(new RegExp(`^Amazon ECR \\(us-west-2\\) issued no token for ${HOST.replaceAll('.', '\\.')}: AWS did not give the webhook its identity: cannot reach AWS's identity endpoint: ECONNREFUSED`));
+describe('an IAM role for the service account, set up wrong or out of reach', () => {
+  test('STS out of reach (no route to the regional endpoint): the reason says the identity could not be had, and why', async () => {
+    const closed = await startFakeSts({ roleArn: ROLE_ARN, token: PROJECTED_TOKEN });
+    await closed.stop();
+    podEnvironment({ AWS_ROLE_ARN: ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_REGION: 'us-west-2', AWS_ENDPOINT_URL_STS: closed.url });
+    const error = await failure(credentialHelper('ecr').credential(HOST, signal()));
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error.message).toMatch(new RegExp(`^Amazon ECR \\(us-west-2\\) issued no token for ${HOST.replaceAll('.', '\\.')}: AWS did not give the webhook its identity: cannot reach AWS's identity endpoint: ECONNREFUSED`));
+  });
+
+  test('a token file the pod does not have (the projected volume missing): the reason names the file', async () => {
+    const missing = join(dir, 'no-token');
+    podEnvironment({ AWS_ROLE_ARN: ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE: missing, AWS_REGION: 'us-west-2', AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' });
+    const error = await failure(credentialHelper('ecr').credential(HOST, signal()));
+    expect((error as RegistryError).code).toBe('config');
+    expect(error.message).toBe(`Amazon ECR (us-west-2) issued no token for ${HOST}: AWS did not give the webhook its identity: cannot read ${missing} (ENOENT)`);
+  });
+
+  test('a token file but no role (AWS_ROLE_ARN unset): the reason names what IRSA was given', async () => {
+    podEnvironment({ AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_REGION: 'us-west-2' });
+    const error = await failure(credentialHelper('ecr').credential(HOST, signal()));
+    expect((error as RegistryError).code).toBe('config');
+    expect(error.message).toContain(`issued no token for ${HOST}: the IAM role for its service account (AWS_ROLE_ARN unset, token ${tokenFile}) gave no credentials: `);
+  });
 });
 
 describe('EKS Pod Identity', () => {
@@ -137,14 +154,14 @@ describe('EKS Pod Identity', () => {
     expect(asked?.securityToken).toBe(SESSION_TOKEN);
   });
 
-  test('an agent that refuses: the registry’s reason says the webhook has no AWS identity', async () => {
+  test('an agent that refuses: the registry’s reason names the agent it asked', async () => {
     podIdentity();
     agent.refusal = { code: '', status: 400, message: 'Service account token cannot be empty' };
     try {
       const error = await failure(credentialHelper('ecr').credential(HOST, signal()));
       expect(error).toBeInstanceOf(RegistryError);
       expect((error as RegistryError).code).toBe('config');
-      expect(error.message).toContain(`Amazon ECR (us-west-2) issued no token for ${HOST}: the webhook has no AWS identity (an IAM role for its service account, EKS Pod Identity,`);
+      expect(error.message).toContain(`Amazon ECR (us-west-2) issued no token for ${HOST}: EKS Pod Identity's agent (${agent.url}/v1/credentials) gave no credentials: `);
     } finally {
       agent.refusal = undefined;
     }

@@ -112,6 +112,18 @@ async function identityOf(ecr: { config: { credentials: () => Promise<unknown> }
   }
 }
 
+/**
+ * The identity the pod's environment was set up with, when the SDK's chain found none: the
+ * chain's own message ("Could not load credentials from any providers") drops each source's
+ * reason, so this names where to look.
+ */
+function identitySetUp(): string | undefined {
+  const { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: role, AWS_CONTAINER_CREDENTIALS_FULL_URI: agent } = process.env;
+  if (tokenFile) return `the IAM role for its service account (${role ?? 'AWS_ROLE_ARN unset'}, token ${tokenFile}) gave no credentials`;
+  if (agent) return `EKS Pod Identity's agent (${agent}) gave no credentials`;
+  return undefined;
+}
+
 function isNoIdentity(error: unknown): boolean {
   return (error as { name?: string }).name === 'CredentialsProviderError';
 }
@@ -126,13 +138,16 @@ function ecrFailure(error: unknown, host: string, region: string, timeout: Abort
 function awsFailure(error: unknown, what: string, service: string, host: string, timeout: AbortSignal): RegistryError {
   const { name, message, $metadata } = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   if (isNoIdentity(error)) {
-    return new RegistryError('config', `${what}: the webhook has no AWS identity (an IAM role for its service account, EKS Pod Identity, an instance profile, or AWS_* variables): ${message}`, host, { cause: error });
+    return new RegistryError('config', `${what}: ${identitySetUp() ?? 'the webhook has no AWS identity (an IAM role for its service account, EKS Pod Identity, an instance profile, or AWS_* variables)'}: ${message}`, host, { cause: error });
   }
   const status = $metadata?.httpStatusCode;
   if (status !== undefined) {
     const code = status === 401 || status === 403 || (status === 400 && /denied|unrecognized|token|signature|idp/i.test(name ?? '')) ? 'unauthorized' : status === 429 ? 'rate-limited' : 'bad-response';
     return new RegistryError(code, `${what}: ${name ?? 'error'} (${status}): ${message}`, host, { cause: error });
   }
+  const { path, code } = error as { path?: unknown; code?: unknown };
+  // A file of the identity the pod cannot read (IRSA's or Pod Identity's token: its volume missing).
+  if (typeof path === 'string' && typeof code === 'string') return new RegistryError('config', `${what}: cannot read ${path} (${code})`, host, { cause: error });
   const failure = fromFetchFailure(error, service, timeout);
   return new RegistryError(failure.code, `${what}: ${failure.message}`, host, { cause: error });
 }
