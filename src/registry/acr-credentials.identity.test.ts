@@ -45,7 +45,7 @@ interface Outcome {
 }
 
 /** One lookup in a pod's environment: only what AKS Workload Identity sets, and Entra's CA trusted. */
-async function lookupInPod(): Promise<Outcome> {
+async function lookupInPod(variables: Record<string, string> = {}): Promise<Outcome> {
   const script = `
     const { AcrCredentials } = await import(${JSON.stringify(new URL('./acr-credentials.ts', import.meta.url).href)});
     const helper = new AcrCredentials({ exchangeUrl: () => ${JSON.stringify(`${registry.url}/oauth2/exchange`)} });
@@ -58,6 +58,7 @@ async function lookupInPod(): Promise<Outcome> {
     AZURE_FEDERATED_TOKEN_FILE: join(dir, 'azure-identity-token'),
     AZURE_AUTHORITY_HOST: entra.authorityHost,
     NODE_EXTRA_CA_CERTS: entra.caFile,
+    ...variables,
   };
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, timeout: 30_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Outcome;
@@ -90,4 +91,11 @@ test('an identity Entra has no federation for: the reason is Entra’s, with its
   } finally {
     entra.refusal = undefined;
   }
+}, 40_000);
+
+test('a federated token file the pod does not have (the projected volume missing): the reason names the file', async () => {
+  const missing = join(dir, 'no-token');
+  const outcome = await lookupInPod({ AZURE_FEDERATED_TOKEN_FILE: missing });
+  expect(outcome.name).toBe('RegistryError');
+  expect(outcome.message).toBe(`Microsoft Entra issued no access token for ${HOST}: ENOENT: no such file or directory, open '${missing}'`);
 }, 40_000);
