@@ -24,7 +24,8 @@ let store: Store | undefined;
 let source: SyncSource;
 if (data.source.kind === 'store') {
   const { openStore } = await import('../store/open-store.js');
-  source = new StoreSyncSource((store = await openStore(data.source.database, { checkpoints: false })));
+  // One sync at a time: two connections will do (on PostgreSQL).
+  source = new StoreSyncSource((store = await openStore(data.source.database, { checkpoints: false, connections: 2 })));
 } else source = new HttpSyncSource(data.source.endpoint);
 const syncer = new Syncer({ source, snapshot, logger, ...(data.intervalMs !== undefined && { intervalMs: data.intervalMs }) });
 syncer.start();

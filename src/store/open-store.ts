@@ -14,6 +14,12 @@ export interface OpenStoreOptions {
    * connection in the same process (the all-in-one's webhook and sync threads): the first one's run them.
    */
   readonly checkpoints?: boolean;
+  /**
+   * PostgreSQL: the most connections this store holds at once; default pg's 10. Fewer for a
+   * thread that asks one thing at a time (the all-in-one's webhook and sync threads), so that the
+   * all-in-one does not hold thirty connections of the server's.
+   */
+  readonly connections?: number;
 }
 
 const MEMORY = 'sqlite::memory:';
@@ -31,7 +37,7 @@ export async function openStore(database: string, options: OpenStoreOptions = {}
     mkdirSync(dirname(file), { recursive: true });
     return new SqliteStore(file, { checkpoints: options.checkpoints ?? true });
   }
-  if (/^postgres(ql)?:\/\//i.test(database)) return new PostgresStore(database);
+  if (/^postgres(ql)?:\/\//i.test(database)) return new PostgresStore(database, options.connections === undefined ? {} : { connections: options.connections });
   // Only the scheme is repeated: the rest of an unknown URL may hold a password.
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(database)?.[0];
   throw new Error(

@@ -19,8 +19,8 @@ const post = (message: WebhookThreadMessage) => port.postMessage(message);
 const logger = pino({ level: data.logLevel, base: null }).child(data.logBindings);
 // The control plane migrated it, and its connection checkpoints the SQLite file. On SQLite this
 // one only names the file: the sync thread and the outbox's sender open it themselves. On
-// PostgreSQL the events are written through it.
-const store = await openStore(data.database, { checkpoints: false });
+// PostgreSQL the events are written through it, one delivery at a time: two connections will do.
+const store = await openStore(data.database, { checkpoints: false, connections: 2 });
 try {
   const webhook = await startWebhook({ ...data.settings, source: new StoreSyncSource(store, data.database), sink: new StoreEventSink(store), logger });
   post({ kind: 'listening', url: webhook.url, ...(webhook.caPem !== undefined && { caPem: webhook.caPem }) });

@@ -29,8 +29,9 @@ const TYPES = {
   },
 } as CustomTypesConfig;
 
-export function createPool(connectionString: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString, types: TYPES });
+/** `max`: the most connections open at once; default pg's (10). */
+export function createPool(connectionString: string, max?: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, types: TYPES, ...(max !== undefined && { max }) });
   // An idle connection the server dropped (restart, failover) is taken out of the pool; without a
   // listener its 'error' would end the process. The next query reports the outage instead.
   pool.on('error', () => {});

@@ -59,4 +59,40 @@ describePostgres('PostgreSQL', (url) => {
       await store.close();
     }
   });
+  test('connections: a store holds no more than it is given, however many ask at once (the all-in-one’s threads take 2 each)', async () => {
+    const schemaUrl = await freshSchema();
+    const migrating = await openStore(schemaUrl);
+    await migrating.migrate();
+    await migrating.close();
+    const named = (name: string) => {
+      const parsed = new URL(schemaUrl);
+      parsed.searchParams.set('application_name', name);
+      return parsed.toString();
+    };
+    const client = new pg.Client({ connectionString: schemaUrl });
+    await client.connect();
+    /** The most connections the store held at once while 20 lists were asked for together. */
+    const held = async (name: string, connections?: number) => {
+      const store = await openStore(named(name), connections === undefined ? {} : { connections });
+      try {
+        let most = 0;
+        const lists = Promise.all(Array.from({ length: 20 }, () => store.events.list({}, { limit: 50 })));
+        for (let done = false; !done; ) {
+          const row = (await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = $1', [name])).rows[0];
+          most = Math.max(most, Number(row?.n ?? 0));
+          done = await Promise.race([lists.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1))]);
+        }
+        return most;
+      } finally {
+        await store.close();
+      }
+    };
+    try {
+      expect(await held('portcullis-pool-two', 2)).toBeLessThanOrEqual(2);
+      // Without the option pg opens up to 10: the same load opens more than 2 (what makes the check above mean something).
+      expect(await held('portcullis-pool-default')).toBeGreaterThan(2);
+    } finally {
+      await client.end();
+    }
+  });
 });

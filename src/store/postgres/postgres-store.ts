@@ -23,9 +23,9 @@ export class PostgresStore implements Store {
   readonly settings: PostgresSettings;
   private readonly db: PostgresDatabase;
 
-  /** `url` is a `postgres://` connection string; connections are made when first needed. */
-  constructor(url: string) {
-    this.db = new PostgresDatabase(createPool(url));
+  /** `url` is a `postgres://` connection string; connections are made when first needed, `connections` at most (default 10). */
+  constructor(url: string, options: { readonly connections?: number } = {}) {
+    this.db = new PostgresDatabase(createPool(url, options.connections));
     this.tokens = new PostgresTokens(this.db);
     this.rules = new PostgresRules(this.db);
     this.scans = new PostgresScans(this.db);
