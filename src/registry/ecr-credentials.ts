@@ -10,13 +10,15 @@ import type { ECRClientConfig } from '@aws-sdk/client-ecr';
 import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
-import { IssuedCredentials, type FetchOutcome, type Issued } from './issued-credentials.js';
+import { IssuedCredentials, untilAborted, type FetchOutcome, type Issued } from './issued-credentials.js';
 
 /** `<account>.dkr.ecr[-fips].<region>.<partition domain>` and the dual-stack `<account>.dkr-ecr[-fips].<region>.on.aws`, as amazon-ecr-credential-helper reads them. */
 const ECR_HOST = /^(\d{12})\.dkr[.-]ecr(-fips)?\.([a-z0-9][a-z0-9-_]*)\.(amazonaws\.com(?:\.cn)?|on\.(?:aws|amazonwebservices\.com\.cn)|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;
 
 /** Used when ECR does not say when its token expires (it always has: 12 hours). */
 const DEFAULT_TOKEN_MS = 60 * 60_000;
+/** What a failure to reach STS or the Pod Identity agent calls it. */
+const IDENTITY_ENDPOINT = "AWS's identity endpoint";
 /** A fetch of the token may take this long, whoever is waiting for it: the next lookups use it. */
 const FETCH_TIMEOUT_MS = 10_000;
 
@@ -98,17 +100,11 @@ export class EcrCredentials implements CredentialHelper {
  */
 async function identityOf(ecr: { config: { credentials: () => Promise<unknown> } }, host: string, region: string, timeout: AbortSignal): Promise<void> {
   try {
-    await Promise.race([
-      ecr.config.credentials(),
-      new Promise((_, reject) => {
-        if (timeout.aborted) reject(timeout.reason as Error);
-        timeout.addEventListener('abort', () => reject(timeout.reason as Error), { once: true });
-      }),
-    ]);
+    await untilAborted(ecr.config.credentials(), timeout, IDENTITY_ENDPOINT);
   } catch (error) {
     const what = `Amazon ECR (${region}) issued no token for ${host}`;
     // None found says so itself; one found but refused (STS, the Pod Identity agent) is named.
-    throw awsFailure(error, isNoIdentity(error) ? what : `${what}: AWS did not give the webhook its identity`, "AWS's identity endpoint", host, timeout);
+    throw awsFailure(error, isNoIdentity(error) ? what : `${what}: AWS did not give the webhook its identity`, IDENTITY_ENDPOINT, host, timeout);
   }
 }
 

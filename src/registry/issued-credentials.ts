@@ -67,7 +67,7 @@ export class IssuedCredentials {
 }
 
 /** The shared fetch, given up on by this lookup alone when its own signal aborts. */
-function untilAborted<T>(shared: Promise<T>, signal: AbortSignal, host: string): Promise<T> {
+export function untilAborted<T>(shared: Promise<T>, signal: AbortSignal, host: string): Promise<T> {
   if (signal.aborted) return Promise.reject(fromFetchFailure(signal.reason, host, signal));
   return new Promise<T>((resolve, reject) => {
     const abandon = () => reject(fromFetchFailure(signal.reason, host, signal));
