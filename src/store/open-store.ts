@@ -37,7 +37,7 @@ export async function openStore(database: string, options: OpenStoreOptions = {}
     mkdirSync(dirname(file), { recursive: true });
     return new SqliteStore(file, { checkpoints: options.checkpoints ?? true });
   }
-  if (/^postgres(ql)?:\/\//i.test(database)) return new PostgresStore(database, options.connections === undefined ? {} : { connections: options.connections });
+  if (/^postgres(ql)?:\/\//i.test(database)) return new PostgresStore(database, options);
   // Only the scheme is repeated: the rest of an unknown URL may hold a password.
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(database)?.[0];
   throw new Error(

@@ -59,6 +59,7 @@ describePostgres('PostgreSQL', (url) => {
       await store.close();
     }
   });
+
   test('connections: a store holds no more than it is given, however many ask at once (the all-in-one’s threads take 2 each)', async () => {
     const schemaUrl = await freshSchema();
     const migrating = await openStore(schemaUrl);
