@@ -3,15 +3,14 @@
 // AZURE_AUTHORITY_HOST): Azure's identity library presents the projected token to Entra as a
 // client assertion, and the access token it gets is exchanged at the registry. Entra is a local
 // https endpoint (testing/fake-entra.ts), the registry's exchange another (testing/fake-azure.ts).
-// Each lookup runs in a process of its own: Entra's CA must be trusted from the start
-// (NODE_EXTRA_CA_CERTS), and Azure's library keeps the identity source it found for the process.
-import { execFile } from 'node:child_process';
+// Each lookup runs in a process of its own (testing/acr-child-lookup.ts): Entra's CA must be
+// trusted from the start (NODE_EXTRA_CA_CERTS), and Azure's library keeps the identity it found.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ACR_TOKEN_USERNAME } from './acr-credentials.js';
+import { acrLookupInChild, type ChildLookup } from './testing/acr-child-lookup.js';
 import { startFakeAzure, type FakeAzure } from './testing/fake-azure.js';
 import { startFakeEntra, type FakeEntra } from './testing/fake-entra.js';
 
@@ -36,32 +35,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Outcome {
-  readonly username?: string;
-  readonly password?: string;
-  readonly name?: string;
-  readonly code?: string;
-  readonly message?: string;
-}
-
 /** One lookup in a pod's environment: only what AKS Workload Identity sets, and Entra's CA trusted. */
-async function lookupInPod(variables: Record<string, string> = {}): Promise<Outcome> {
-  const script = `
-    const { AcrCredentials } = await import(${JSON.stringify(new URL('./acr-credentials.ts', import.meta.url).href)});
-    const helper = new AcrCredentials({ exchangeUrl: () => ${JSON.stringify(`${registry.url}/oauth2/exchange`)} });
-    try { console.log(JSON.stringify(await helper.credential('${HOST}', AbortSignal.timeout(20000)))); }
-    catch (error) { console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message })); }`;
-  const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AZURE_|IDENTITY_|MSI_|IMDS_)/.test(name))),
+function lookupInPod(variables: Record<string, string> = {}): Promise<ChildLookup> {
+  const pod = {
     AZURE_CLIENT_ID: CLIENT_ID,
     AZURE_TENANT_ID: TENANT_ID,
     AZURE_FEDERATED_TOKEN_FILE: join(dir, 'azure-identity-token'),
     AZURE_AUTHORITY_HOST: entra.authorityHost,
     NODE_EXTRA_CA_CERTS: entra.caFile,
-    ...variables,
   };
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, timeout: 30_000 });
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Outcome;
+  return acrLookupInChild(HOST, { ...pod, ...variables }, `${registry.url}/oauth2/exchange`);
 }
 
 test('the federated token is presented to Entra for Resource Manager, and the access token exchanged at the registry', async () => {

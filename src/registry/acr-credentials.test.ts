@@ -3,11 +3,10 @@
 // both replayed by a local server (testing/fake-azure.ts): which hosts are ACR's, the Entra
 // token exchanged for the registry's refresh token, kept per registry until near its `exp`,
 // failures not kept and named.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { until } from '../../test/support/until.js';
 import { ACR_TOKEN_USERNAME, AcrCredentials, acrScopeOf } from './acr-credentials.js';
+import { acrLookupInChild } from './testing/acr-child-lookup.js';
 import { IDENTITY_HEADER, startFakeAzure, type FakeAzure } from './testing/fake-azure.js';
 import { failure } from './testing/failure.js';
 
@@ -103,16 +102,10 @@ describe('the refresh token the registry issues for the Entra token', () => {
   });
 
   test('no Azure identity: a configuration error saying where one comes from', async () => {
-    // In a process of its own: Azure's library keeps the identity source it found for the
+    // In a process of its own, as Azure's library keeps the identity source it found for the
     // process. Nothing of the default chain can run there (no AZURE_* or IDENTITY_* variables,
     // no az, the instance metadata service unreachable): it says so.
-    const script = `
-      const { AcrCredentials } = await import(${JSON.stringify(new URL('./acr-credentials.ts', import.meta.url).href)});
-      try { await new AcrCredentials().credential('${HOST}', AbortSignal.timeout(20000)); console.log(JSON.stringify({ resolved: true })); }
-      catch (error) { console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message })); }`;
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AZURE_|IDENTITY_|MSI_|IMDS_)/.test(name)));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, timeout: 30_000 });
-    const outcome = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { name?: string; code?: string; message?: string };
+    const outcome = await acrLookupInChild(HOST, {});
     expect(outcome).toMatchObject({ name: 'RegistryError', code: 'config' });
     expect(outcome.message).toContain(`Microsoft Entra issued no access token for ${HOST}: the webhook has no Azure identity (AKS Workload Identity, a managed identity, or AZURE_* variables)`);
   }, 40_000);
