@@ -76,9 +76,14 @@ test('an identity Entra has no federation for: the reason is Entra’s, with its
   }
 }, 40_000);
 
-test('a federated token file the pod does not have (the projected volume missing): the reason names the file', async () => {
+test('a federated token file the pod does not have (the projected volume missing): a set-up problem naming the file, Entra not asked', async () => {
   const missing = join(dir, 'no-token');
+  const tokensBefore = entra.tokenRequests.length;
   const outcome = await lookupInPod({ AZURE_FEDERATED_TOKEN_FILE: missing });
-  expect(outcome.name).toBe('RegistryError');
-  expect(outcome.message).toBe(`Microsoft Entra issued no access token for ${HOST}: ENOENT: no such file or directory, open '${missing}'`);
+  expect(outcome).toEqual({
+    name: 'RegistryError',
+    code: 'config',
+    message: `Microsoft Entra issued no access token for ${HOST}: cannot read AKS Workload Identity's token file ${missing} (ENOENT), named by AZURE_FEDERATED_TOKEN_FILE`,
+  });
+  expect(entra.tokenRequests.length).toBe(tokensBefore);
 }, 40_000);

@@ -7,6 +7,7 @@
 // fetch that fails is not kept.
 
 import type { TokenCredential } from '@azure/identity';
+import { access, constants } from 'node:fs/promises';
 import { errorDetail } from './auth.js';
 import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
@@ -69,6 +70,7 @@ export class AcrCredentials implements CredentialHelper {
     const timeout = AbortSignal.timeout(FETCH_TIMEOUT_MS);
     let accessToken: string;
     try {
+      await readableTokenFile();
       this.credentialMade ??= azureIdentity();
       const token = await (await this.credentialMade).getToken(scope, { abortSignal: timeout });
       if (token === null || token.token === '') throw new Error('the credential gave no token');
@@ -129,6 +131,16 @@ async function azureIdentity(): Promise<TokenCredential> {
   return process.env.AZURE_FEDERATED_TOKEN_FILE ? new WorkloadIdentityCredential({ disableInstanceDiscovery: true }) : new DefaultAzureCredential();
 }
 
+/**
+ * AKS Workload Identity's token file, when the pod is told of one, can be read: Azure's library
+ * would report a missing file as Entra refusing the identity. Checked at each fetch (every few
+ * hours): the kubelet rewrites the file, and a volume can come late.
+ */
+async function readableTokenFile(): Promise<void> {
+  const file = process.env.AZURE_FEDERATED_TOKEN_FILE;
+  if (file) await access(file, constants.R_OK);
+}
+
 /** The `exp` of a JWT, in milliseconds; undefined when the token is not one. */
 function expiryOf(token: string): number | undefined {
   try {
@@ -143,7 +155,11 @@ function expiryOf(token: string): number | undefined {
 function entraFailure(error: unknown, host: string, timeout: AbortSignal): RegistryError {
   if (error instanceof RegistryError) return error;
   const what = `Microsoft Entra issued no access token for ${host}`;
-  const { name, message } = error as { name?: string; message?: string };
+  const { name, message, path, code } = error as { name?: string; message?: string; path?: unknown; code?: unknown };
+  // The federated token file the pod was told of and cannot read (its projected volume missing).
+  if (typeof path === 'string' && typeof code === 'string') {
+    return new RegistryError('config', `${what}: cannot read AKS Workload Identity's token file ${path} (${code}), named by AZURE_FEDERATED_TOKEN_FILE`, host, { cause: error });
+  }
   if (name === 'CredentialUnavailableError' || name === 'AggregateAuthenticationError') {
     return new RegistryError('config', `${what}: the webhook has no Azure identity (AKS Workload Identity, a managed identity, or AZURE_* variables): ${message}`, host, { cause: error });
   }
