@@ -190,6 +190,17 @@ describe('scans', () => {
     expect(ids(tags[0] ?? '')).toEqual(['CVE-REBUILT']);
   });
 
+  test('the evidence cache counts what it answered and what was read from disk, an image the snapshot lacks too', () => {
+    snapshot.apply({ scans: page(scan({ keys: [digestOf('1')], manifestDigest: digestOf('1'), tags: ['registry.example.com/counted:1'], findings: [finding('CVE-2026-1')] })) });
+    const start = snapshot.evidenceCache();
+    snapshot.lookup(ref('registry.example.com/counted:1'));
+    snapshot.lookup(ref('registry.example.com/counted:1'));
+    snapshot.lookup(ref(`registry.example.com/absent@${digestOf('2')}`));
+    snapshot.lookup(ref(`registry.example.com/absent@${digestOf('2')}`));
+    const counted = snapshot.evidenceCache();
+    expect({ hits: counted.hits - start.hits, misses: counted.misses - start.misses }).toEqual({ hits: 2, misses: 2 });
+  });
+
   test('evidence is cached up to a weight in bytes too, the answers remembered on it counted as they come', () => {
     snapshot.close();
     const bound = 2_000_000;

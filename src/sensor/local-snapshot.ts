@@ -22,6 +22,14 @@ import { compactFinding, type SyncRule, type SyncRules, type SyncScan, type Sync
 
 export const SNAPSHOT_FILE = 'snapshot.db';
 
+export interface EvidenceCacheState {
+  readonly images: number;
+  readonly bytes: number;
+  /** Since the snapshot was opened: lookups answered from memory, and those that read the snapshot's file. */
+  readonly hits: number;
+  readonly misses: number;
+}
+
 /** Images whose evidence is kept built in memory, at most (see evidenceCacheBytes too). */
 export const DEFAULT_EVIDENCE_CACHE = 4096;
 
@@ -175,6 +183,9 @@ export class LocalSnapshot implements PolicySnapshot {
   private readonly keyByTag: LruCache<string, string | null>;
   /** Built evidence by key; null: no scan covers the key (asked before, so asked again often). */
   private readonly evidence: SegmentedLruCache<string, SnapshotEntry | null>;
+  /** Lookups the evidence cache answered (an image not in the snapshot, remembered as such, too), and those read from disk. */
+  private evidenceHits = 0;
+  private evidenceMisses = 0;
   private current: SnapshotState;
   private generation: Generation;
   private readonly applyTx: (changes: SnapshotChanges, rules: RuleWrites | undefined) => Applied;
@@ -307,9 +318,9 @@ export class LocalSnapshot implements PolicySnapshot {
     this.current = Object.freeze({ ...change.state });
   }
 
-  /** The evidence cache: how many images, and what they take on the heap (estimated). */
-  evidenceCache(): { readonly images: number; readonly bytes: number } {
-    return { images: this.evidence.size, bytes: this.evidence.weight };
+  /** The evidence cache: how many images, what they take on the heap (estimated), and how often it answered since opened. */
+  evidenceCache(): EvidenceCacheState {
+    return { images: this.evidence.size, bytes: this.evidence.weight, hits: this.evidenceHits, misses: this.evidenceMisses };
   }
 
   /** The control plane database this snapshot was synced from, when it said. */
@@ -350,7 +361,11 @@ export class LocalSnapshot implements PolicySnapshot {
 
   private entry(key: string): SnapshotEntry | undefined {
     const cached = this.evidence.get(key);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached !== undefined) {
+      this.evidenceHits += 1;
+      return cached ?? undefined;
+    }
+    this.evidenceMisses += 1;
     const rows = this.db.all<EvidenceRow>(
       'SELECT s.scanner, s.scanned_at AS scannedAt, s.received_at AS receivedAt, s.findings FROM scan_keys k JOIN scans s ON s.id = k.scan_id WHERE k.key = ? ORDER BY k.scanner',
       key,

@@ -3,6 +3,7 @@
 // process (serve) each scrape their own.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ResolverHooks } from '../registry/resolver.js';
+import type { EvidenceCacheState } from '../sensor/local-snapshot.js';
 
 export class WebhookMetrics {
   readonly registry = new Registry();
@@ -81,13 +82,30 @@ export class WebhookMetrics {
     registers: [this.registry],
     collect: (): void => this.evidenceCacheBytes.set(this.evidenceCache?.().bytes ?? 0),
   });
-  private evidenceCache: (() => { readonly images: number; readonly bytes: number }) | undefined;
+  readonly evidenceCacheLookups: Counter<'result'> = new Counter({
+    name: 'portcullis_evidence_cache_lookups_total',
+    help: "Images admission asked the snapshot about, by whether the evidence cache had them (hit) or their findings were read from disk (miss): many misses at a steady load say --evidence-cache-mib is too small.",
+    labelNames: ['result'],
+    registers: [this.registry],
+    collect: (): void => {
+      const state = this.evidenceCache?.();
+      if (state === undefined) return;
+      // The snapshot counts (a number each, on the admission path); a scrape adds what it counted
+      // since the last (all it counted, should it be a snapshot opened since).
+      const seen = this.evidenceLookupsSeen;
+      this.evidenceCacheLookups.inc({ result: 'hit' }, state.hits >= seen.hits ? state.hits - seen.hits : state.hits);
+      this.evidenceCacheLookups.inc({ result: 'miss' }, state.misses >= seen.misses ? state.misses - seen.misses : state.misses);
+      this.evidenceLookupsSeen = { hits: state.hits, misses: state.misses };
+    },
+  });
+  private evidenceLookupsSeen = { hits: 0, misses: 0 };
+  private evidenceCache: (() => EvidenceCacheState) | undefined;
 
   /** The text /metrics answers: this registry's, or a worker pool's gathered from every worker (see poolMetrics). */
   private exposition: () => Promise<string> = () => this.registry.metrics();
 
   /** Where the evidence cache gauges read from. */
-  observeEvidenceCache(read: () => { readonly images: number; readonly bytes: number }): void {
+  observeEvidenceCache(read: () => EvidenceCacheState): void {
     this.evidenceCache = read;
   }
 

@@ -743,6 +743,16 @@ describe('TLS, health and metrics', () => {
     expect(text).toContain('portcullis_snapshot_stale 0');
     expect(metricValue(text, 'portcullis_evidence_cache_images', {})).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, 'portcullis_evidence_cache_bytes', {})).toBeGreaterThan(1_000);
+    // The same image asked about again and again: read from disk once, then answered from memory.
+    const hits = metricValue(text, 'portcullis_evidence_cache_lookups_total', { result: 'hit' }) ?? 0;
+    const misses = metricValue(text, 'portcullis_evidence_cache_lookups_total', { result: 'miss' }) ?? 0;
+    expect(misses).toBeGreaterThanOrEqual(1);
+    expect(hits).toBeGreaterThan(misses);
+    // A second scrape adds only what was counted since the first.
+    await resolving.review(deploymentReview([ref('team/app:1.0')]));
+    const again = (await resolving.get('/metrics')).text;
+    expect(metricValue(again, 'portcullis_evidence_cache_lookups_total', { result: 'hit' })).toBe(hits + 1);
+    expect(metricValue(again, 'portcullis_evidence_cache_lookups_total', { result: 'miss' })).toBe(misses);
   });
 });
 
