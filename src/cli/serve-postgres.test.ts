@@ -61,6 +61,8 @@ async function admitUntil(serving: Serving, wanted: (answer: AdmissionResponse) 
   return answer as AdmissionResponse;
 }
 
+// Two starts of a process that compiles TypeScript as it loads, each with its threads, on a
+// machine shared with the other test files: well past the default timeout, and not a measure of speed.
 describePostgres('portcullis serve on PostgreSQL (a process)', (url) => {
   const schema = postgresSchemas(url);
 
@@ -116,5 +118,5 @@ describePostgres('portcullis serve on PostgreSQL (a process)', (url) => {
     } finally {
       await client.end();
     }
-  });
+  }, 90_000);
 });
