@@ -13,6 +13,7 @@ import type { AdmissionResponse } from '../admission/answer.js';
 import { admissionResponse, https } from '../webhook/testing/https.js';
 import { killLeftovers, printedCa, spawnPortcullis, type PortcullisProcess } from '../webhook/testing/process.js';
 import { until } from '../webhook/testing/webhook-harness.js';
+import { callApi } from '../api/testing/call-api.js';
 
 const DIGEST = `sha256:${'e'.repeat(64)}`;
 /** What the fixture's review deploys (`nginx`, as a kubectl apply of the docs' example sends it). */
@@ -38,17 +39,6 @@ async function serve(database: string, dataDir: string): Promise<Serving & { rea
   const [, webhook = ''] = await process.waitFor(/Admission webhook listening on (https:\/\/\S+)\/validate[\s\S]*\(caBundle\):\n {2}\S+\n/);
   const token = /export PORTCULLIS_SERVER=\S+ PORTCULLIS_TOKEN=(\S+)/.exec(process.stderr())?.[1];
   return { process, api, webhook, ca: printedCa(process.stderr()) ?? '', token };
-}
-
-async function call(api: string, token: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
 }
 
 /** Posts the fixture's review until the webhook's answer satisfies `wanted` (a change reaches its snapshot within a sync). */
@@ -81,13 +71,13 @@ describePostgres('portcullis serve on PostgreSQL (a process)', (url) => {
 
       // The default rule audits High and Critical: a Critical finding of the fixture's image, synced
       // from the database to the webhook's thread.
-      await call(first.api, token, 'POST', '/api/v1/scans', nativeScan({ digest: DIGEST, tag: 'docker.io/library/nginx:latest', findings: [{ id: 'CVE-2024-6387', severity: 'Critical', pkg: 'openssh' }] }));
+      await callApi(first.api, token, 'POST', '/api/v1/scans', nativeScan({ digest: DIGEST, tag: 'docker.io/library/nginx:latest', findings: [{ id: 'CVE-2024-6387', severity: 'Critical', pkg: 'openssh' }] }));
       const audited = await admitUntil(first, (answer) => answer.auditAnnotations?.decision === 'Audited', 'the scan to reach the webhook');
       expect(audited).toMatchObject({ uid: '13b390aa-ea59-48ef-9fb8-069bf0430dce', allowed: true });
       const auditedId = audited.auditAnnotations?.['event-id'] ?? '';
 
       // A Deny rule made through the API reaches the webhook; the answer names its event.
-      await call(first.api, token, 'POST', '/api/v1/rules', ruleDocument('deny-critical'));
+      await callApi(first.api, token, 'POST', '/api/v1/rules', ruleDocument('deny-critical'));
       const denied = await admitUntil(first, (answer) => !answer.allowed, 'the Deny rule to reach the webhook');
       expect(denied.status).toMatchObject({ code: 403 });
       const deniedId = denied.auditAnnotations?.['event-id'] ?? '';
@@ -101,7 +91,7 @@ describePostgres('portcullis serve on PostgreSQL (a process)', (url) => {
         { id: auditedId, decision: 'Audited' },
         { id: deniedId, decision: 'Denied' },
       ]);
-      const byCve = (await call(first.api, token, 'GET', '/api/v1/events?cve=cve-2024-6387&decision=Denied')).events as { id: string }[];
+      const byCve = (await callApi(first.api, token, 'GET', '/api/v1/events?cve=cve-2024-6387&decision=Denied')).events as { id: string }[];
       expect(byCve.map((event) => event.id)).toContain(deniedId);
       expect(byCve.map((event) => event.id)).not.toContain(auditedId);
       expect(await first.process.stop()).toBe(0);
@@ -110,9 +100,9 @@ describePostgres('portcullis serve on PostgreSQL (a process)', (url) => {
       const second = await serve(database, dataDir);
       expect(second.token).toBeUndefined();
       expect(second.process.stderr()).not.toContain('Created the default rule');
-      const rules = ((await call(second.api, token, 'GET', '/api/v1/rules')).rules as { name: string }[]).map((rule) => rule.name).sort();
+      const rules = ((await callApi(second.api, token, 'GET', '/api/v1/rules')).rules as { name: string }[]).map((rule) => rule.name).sort();
       expect(rules).toEqual(['default-audit-high-critical', 'deny-critical']);
-      expect(((await call(second.api, token, 'GET', `/api/v1/events/${deniedId}`)) as { decision: string }).decision).toBe('Denied');
+      expect(((await callApi(second.api, token, 'GET', `/api/v1/events/${deniedId}`)) as { decision: string }).decision).toBe('Denied');
       expect((await admitUntil(second, () => true, 'an answer')).allowed).toBe(false);
       expect(await second.process.stop()).toBe(0);
     } finally {

@@ -23,6 +23,7 @@ import { killLeftovers, printedCa, spawnPortcullis } from '../webhook/testing/pr
 import { silentLogger, until } from '../webhook/testing/webhook-harness.js';
 import { startWebhook, type RunningWebhookService } from '../webhook/webhook.js';
 import { ensureSelfSigned } from '../tls/serving-tls.js';
+import { callApi } from '../api/testing/call-api.js';
 
 const IMAGE = 'registry.example.com/shop/web:1.0';
 const CLUSTER = 'prod-eu';
@@ -44,25 +45,14 @@ function controlPlane(dataDir: string, port = 0): Promise<RunningControlPlane> {
   return startControlPlane({ dataDir, host: '127.0.0.1', port, logger: silentLogger() });
 }
 
-async function call(url: string, token: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-}
-
 /** A fresh control plane with a Sensor token, the cluster, a Deny rule and a Critical scan of IMAGE (by tag). */
 async function setUpControlPlane(dataDir: string): Promise<{ cp: RunningControlPlane; admin: string; sensor: string }> {
   const cp = await controlPlane(dataDir);
   const admin = cp.bootstrap.adminToken ?? '';
-  const sensor = String((await call(cp.url, admin, 'POST', '/api/v1/tokens', { name: `cluster ${CLUSTER}`, role: 'Sensor' })).token);
-  await call(cp.url, admin, 'POST', '/api/v1/clusters', { name: CLUSTER, provider: 'aws', account: '123456789012' });
-  await call(cp.url, admin, 'POST', '/api/v1/rules', ruleDocument('deny-critical'));
-  await call(cp.url, admin, 'POST', '/api/v1/scans', nativeScan({ digest: `sha256:${'c'.repeat(64)}`, tag: IMAGE, findings: [{ id: 'CVE-2024-3094', severity: 'Critical', pkg: 'xz-utils' }] }));
+  const sensor = String((await callApi(cp.url, admin, 'POST', '/api/v1/tokens', { name: `cluster ${CLUSTER}`, role: 'Sensor' })).token);
+  await callApi(cp.url, admin, 'POST', '/api/v1/clusters', { name: CLUSTER, provider: 'aws', account: '123456789012' });
+  await callApi(cp.url, admin, 'POST', '/api/v1/rules', ruleDocument('deny-critical'));
+  await callApi(cp.url, admin, 'POST', '/api/v1/scans', nativeScan({ digest: `sha256:${'c'.repeat(64)}`, tag: IMAGE, findings: [{ id: 'CVE-2024-3094', severity: 'Critical', pkg: 'xz-utils' }] }));
   return { cp, admin, sensor };
 }
 
@@ -136,14 +126,14 @@ describe('sensor mode in process: HttpSyncSource and HttpEventSink against a con
   });
 
   test('a rule changed on the control plane reaches the webhook within a sync interval', async () => {
-    await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/disable');
+    await callApi(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/disable');
     const changed = performance.now();
     try {
       await until(async () => (await post(review())).allowed, 'the disabled rule to reach the webhook', 3_000);
       // One interval (300 ms), and the round itself.
       expect(performance.now() - changed).toBeLessThan(1_000);
     } finally {
-      await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/enable');
+      await callApi(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/enable');
     }
     await until(async () => !(await post(review())).allowed, 'the enabled rule to reach the webhook', 3_000);
   });
@@ -286,15 +276,15 @@ describe('portcullis webhook (a process): restarted while the control plane is a
       const post = async () => admissionResponse(await https(`${url}/validate`, { body: review(), ca }));
       await until(async () => !(await post()).allowed, 'the rules to sync');
 
-      const rotated = await call(cp.url, admin, 'POST', '/api/v1/tokens', { name: `cluster ${CLUSTER} (rotated)`, role: 'Sensor' });
+      const rotated = await callApi(cp.url, admin, 'POST', '/api/v1/tokens', { name: `cluster ${CLUSTER} (rotated)`, role: 'Sensor' });
       writeFileSync(tokenFile, `${String(rotated.token)}\n`);
-      const old = ((await call(cp.url, admin, 'GET', '/api/v1/tokens')).tokens as { id: string; name: string }[]).find((token) => token.name === `cluster ${CLUSTER}`);
-      await call(cp.url, admin, 'DELETE', `/api/v1/tokens/${old?.id ?? ''}`);
+      const old = ((await callApi(cp.url, admin, 'GET', '/api/v1/tokens')).tokens as { id: string; name: string }[]).find((token) => token.name === `cluster ${CLUSTER}`);
+      await callApi(cp.url, admin, 'DELETE', `/api/v1/tokens/${old?.id ?? ''}`);
 
       // A rule disabled after the old token was revoked reaches the webhook, and so does its event.
-      await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/disable');
+      await callApi(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/disable');
       await until(async () => (await post()).allowed, 'the disabled rule to reach the webhook with the rotated token');
-      const denied = await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/enable').then(async () => {
+      const denied = await callApi(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/enable').then(async () => {
         let answer = await post();
         await until(async () => !(answer = await post()).allowed, 'the enabled rule to reach the webhook');
         return answer;
@@ -454,9 +444,9 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
       const twenty = async () => Promise.all(Array.from({ length: 20 }, async () => admissionResponse(await https(`${url}/validate`, { body: review(), ca }))));
       await until(async () => (await twenty()).every((answer) => !answer.allowed), 'both workers to deny by the synced rule');
 
-      await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/disable');
+      await callApi(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/disable');
       await until(async () => (await twenty()).every((answer) => answer.allowed), 'the disabled rule to reach both workers', 5_000);
-      await call(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/enable');
+      await callApi(cp.url, admin, 'POST', '/api/v1/rules/deny-critical/enable');
       await until(async () => (await twenty()).every((answer) => !answer.allowed), 'the enabled rule to reach both workers', 5_000);
 
       // Worker 0, the one that syncs, stops (SIGSTOP: hung, not dead, so not restarted): until it
@@ -553,7 +543,7 @@ describe('portcullis serve (a process): control plane and webhook in one', () =>
     expect(ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
 
     // The default rule audits High and Critical; nginx was reported with a Critical finding.
-    await call(api, token, 'POST', '/api/v1/scans', nativeScan({ digest: `sha256:${'d'.repeat(64)}`, tag: 'docker.io/library/nginx:latest', findings: [{ id: 'CVE-2024-6387', severity: 'Critical', pkg: 'openssh' }] }));
+    await callApi(api, token, 'POST', '/api/v1/scans', nativeScan({ digest: `sha256:${'d'.repeat(64)}`, tag: 'docker.io/library/nginx:latest', findings: [{ id: 'CVE-2024-6387', severity: 'Critical', pkg: 'openssh' }] }));
     const fixture = fixtureReview('deployment-create-kubectl-apply.json');
     let response = admissionResponse(await https(`${webhook}/validate`, { body: fixture, ca }));
     await until(async () => {
@@ -565,11 +555,11 @@ describe('portcullis serve (a process): control plane and webhook in one', () =>
 
     let events: { id: string; decision: string; namespace: string; name: string }[] = [];
     await until(async () => {
-      events = ((await call(api, token, 'GET', '/api/v1/events')).events ?? []) as typeof events;
+      events = ((await callApi(api, token, 'GET', '/api/v1/events')).events ?? []) as typeof events;
       return events.some((event) => event.id === eventId);
     }, 'the event in GET /api/v1/events');
     expect(events.find((event) => event.id === eventId)).toMatchObject({ decision: 'Audited', namespace: 'nginx', name: 'nginx' });
-    expect((await call(api, token, 'GET', `/api/v1/events/${eventId}`)).images).toEqual([
+    expect((await callApi(api, token, 'GET', `/api/v1/events/${eventId}`)).images).toEqual([
       expect.objectContaining({ reference: 'nginx', digest: `sha256:${'d'.repeat(64)}`, scanStatus: 'Scanned' }),
     ]);
     expect(await serve.stop()).toBe(0);
