@@ -162,6 +162,9 @@ describe('EKS Pod Identity', () => {
       expect(error).toBeInstanceOf(RegistryError);
       expect((error as RegistryError).code).toBe('config');
       expect(error.message).toContain(`Amazon ECR (us-west-2) issued no token for ${HOST}: EKS Pod Identity's agent (${agent.url}/v1/credentials) gave no credentials: `);
+      // The agent's own reason, which the SDK drops: asked once more, as the SDK asks it.
+      expect(error.message).toMatch(/\(the agent answered 400: Service account token cannot be empty\)$/);
+      expect(agent.requests.at(-1)).toMatchObject({ method: 'GET', path: '/v1/credentials', authorization: PROJECTED_TOKEN });
     } finally {
       agent.refusal = undefined;
     }

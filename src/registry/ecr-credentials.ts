@@ -7,6 +7,7 @@
 // lifetime; a fetch that fails is not kept, so the next lookup tries again.
 
 import type { ECRClientConfig } from '@aws-sdk/client-ecr';
+import { readFile } from 'node:fs/promises';
 import type { CredentialHelper } from './credential-helper.js';
 import { RegistryError, fromFetchFailure } from './errors.js';
 import type { RegistryCredential } from './hosts.js';
@@ -104,7 +105,33 @@ async function identityOf(ecr: { config: { credentials: () => Promise<unknown> }
   } catch (error) {
     const what = `Amazon ECR (${region}) issued no token for ${host}`;
     // None found says so itself; one found but refused (STS, the Pod Identity agent) is named.
-    throw awsFailure(error, isNoIdentity(error) ? what : `${what}: AWS did not give the webhook its identity`, IDENTITY_ENDPOINT, host, timeout);
+    const failure = awsFailure(error, isNoIdentity(error) ? what : `${what}: AWS did not give the webhook its identity`, IDENTITY_ENDPOINT, host, timeout);
+    const agentSaid = isNoIdentity(error) ? await podIdentityAgentAnswer(timeout) : undefined;
+    throw agentSaid === undefined ? failure : new RegistryError(failure.code, `${failure.message} (the agent answered ${agentSaid})`, host, { cause: error });
+  }
+}
+
+/** How long the agent is given to say again why it refused; its first answer came within the SDK's 1 s timeout. */
+const AGENT_ASK_MS = 1_000;
+const AGENT_ANSWER_CHARS = 300;
+
+/**
+ * In an EKS Pod Identity pod whose agent gave no credentials, what the agent says when asked
+ * once more as the SDK asked it (its URL, the projected token): the SDK keeps only "Server
+ * responded with status: 400", and its chain then drops even that. Undefined elsewhere, or when
+ * the agent cannot be asked (the chain's message and identitySetUp already say where to look).
+ */
+async function podIdentityAgentAnswer(signal: AbortSignal): Promise<string | undefined> {
+  const { AWS_CONTAINER_CREDENTIALS_FULL_URI: agent, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile, AWS_WEB_IDENTITY_TOKEN_FILE: irsa } = process.env;
+  if (!agent || !tokenFile || irsa) return undefined;
+  try {
+    const token = (await readFile(tokenFile, 'utf8')).trim();
+    const response = await fetch(agent, { headers: { authorization: token }, signal: AbortSignal.any([signal, AbortSignal.timeout(AGENT_ASK_MS)]) });
+    const body = (await response.text()).trim().replace(/\s+/g, ' ');
+    if (response.ok) return undefined;
+    return `${response.status}${body === '' ? '' : `: ${body.slice(0, AGENT_ANSWER_CHARS)}`}`;
+  } catch {
+    return undefined;
   }
 }
 
