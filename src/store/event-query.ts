@@ -28,15 +28,8 @@ const SIDE_FILTERS = [
 
 export function eventListQuery(filter: EventFilter, limit: number, after: EventPosition | undefined, dialect: SqlDialect): Sql {
   const params: unknown[] = [];
-  const p = (value: unknown): string => {
-    params.push(value);
-    return dialect.placeholder(params.length);
-  };
-  const sides = SIDE_FILTERS.flatMap((side) => {
-    const value = filter[side.name];
-    return value === undefined ? [] : [{ ...side, value: side.key(value) }];
-  });
-  const [driver, ...others] = sides;
+  const p = placeholders(params, dialect);
+  const [driver, ...others] = sideFilters(filter);
   // The (time, id) the page is ordered by: the driving side table's copy when there is one, so
   // the database can walk that table's key without sorting.
   const time = driver ? 'x.time_ms' : 'e.time_ms';
@@ -48,23 +41,60 @@ export function eventListQuery(filter: EventFilter, limit: number, after: EventP
   if (filter.from !== undefined) where.push(`${time} >= ${p(millisOf(filter.from, 'from'))}`);
   if (filter.to !== undefined) where.push(`${time} < ${p(millisOf(filter.to, 'to'))}`);
   if (after) where.push(`(${time}, ${id}) < (${p(after.timeMs)}, ${p(after.id)})`);
+  where.push(...eventConditions(filter, others, p, dialect));
+  return { text: selectEvents(from, where, `${time} DESC, ${id} DESC`, p(limit)), params };
+}
+
+/** A function that adds a parameter and answers its placeholder. */
+export type Placeholders = (value: unknown) => string;
+
+export function placeholders(params: unknown[], dialect: SqlDialect): Placeholders {
+  return (value) => {
+    params.push(value);
+    return dialect.placeholder(params.length);
+  };
+}
+
+export interface SideFilter {
+  readonly name: 'cve' | 'image' | 'rule';
+  readonly table: string;
+  readonly column: string;
+  /** The value as the side table holds it. */
+  readonly value: string;
+}
+
+/** The side tables the filter names, the most selective first. */
+export function sideFilters(filter: EventFilter): SideFilter[] {
+  return SIDE_FILTERS.flatMap((side) => {
+    const value = filter[side.name];
+    return value === undefined ? [] : [{ name: side.name, table: side.table, column: side.column, value: side.key(value) }];
+  });
+}
+
+/** The conditions on the event `e` itself, and that it has a row in each of `sides`. */
+export function eventConditions(filter: EventFilter, sides: readonly SideFilter[], p: Placeholders, dialect: SqlDialect): string[] {
+  const where: string[] = [];
   const decisions = [...new Set<EventDecision>(filter.decisions ?? [])];
   if (decisions.length === 1) where.push(`e.decision = ${p(decisions[0])}`);
   if (decisions.length > 1) where.push(`e.decision IN (${decisions.map(p).join(', ')})`);
   if (filter.cluster !== undefined) where.push(`e.cluster = ${p(filter.cluster)}`);
   if (filter.namespace !== undefined) where.push(`e.namespace = ${p(filter.namespace)}`);
   if (filter.dryRun !== undefined) where.push(`e.dry_run = ${p(dialect.flag(filter.dryRun))}`);
-  for (const side of others) {
+  for (const side of sides) {
     where.push(`EXISTS (SELECT 1 FROM ${side.table} s WHERE s.${side.column} = ${p(side.value)} AND s.time_ms = e.time_ms AND s.event_id = e.id)`);
   }
-  const text = [
+  return where;
+}
+
+/** The page's SELECT: `limit` is a placeholder, or absent for every row. */
+export function selectEvents(from: string, where: readonly string[], orderBy: string, limit?: string): string {
+  return [
     'SELECT e.id, e.time_ms, e.body',
     `FROM ${from}`,
     ...(where.length > 0 ? [`WHERE ${where.join('\n  AND ')}`] : []),
-    `ORDER BY ${time} DESC, ${id} DESC`,
-    `LIMIT ${p(limit)}`,
+    `ORDER BY ${orderBy}`,
+    ...(limit === undefined ? [] : [`LIMIT ${limit}`]),
   ].join('\n');
-  return { text, params };
 }
 
 export interface EventListRow {

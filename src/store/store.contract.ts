@@ -542,6 +542,35 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await listed({ image: APP })).toEqual(kept);
       });
 
+      test('events of one millisecond, stored in any order: a filter pages them by id, at every page size', async () => {
+        await store.events.prune('9999-12-31T00:00:00.000Z');
+        const time = (ms: number) => new Date(Date.parse(at(0)) + ms).toISOString();
+        const images = [{ reference: APP, violations: [{ rule: 'audit-high', cves: ['CVE-2024-0009'] }] }];
+        const crowded = Array.from({ length: 12 }, (_, i) => anEvent({ time: time(7), seed: i, images, decision: i % 3 === 0 ? 'Denied' : 'Audited' }));
+        const around = [anEvent({ time: time(6), seed: 50, images }), anEvent({ time: time(8), seed: 51, images })];
+        // Stored greatest id first, over three deliveries, so that arrival and id order disagree.
+        const byId = [...crowded].sort((a, b) => (a.id < b.id ? 1 : -1));
+        for (const batch of [byId.slice(0, 5), [around[0] as AdmissionEvent, ...byId.slice(5, 9)], [...byId.slice(9), around[1] as AdmissionEvent]]) await store.events.insert(batch);
+        const all = [...crowded, ...around];
+        for (const filter of [{ cve: 'CVE-2024-0009' }, { cve: 'CVE-2024-0009', decisions: ['Audited' as const] }, { cve: 'cve-2024-0009', from: time(7), to: time(8) }, { rule: 'audit-high' }, {}]) {
+          const expected = newestFirst(all.filter((event) => matches(event, filter))).map((e) => e.id);
+          expect(expected.length).toBeGreaterThan(3);
+          for (let limit = 1; limit <= expected.length + 1; limit++) expect(await walk(store, filter, limit)).toEqual(expected);
+        }
+      });
+
+      test('an event dated before 1970 or from 2100 on stores nothing of its batch, and the error names its time', async () => {
+        for (const time of ['1969-12-31T23:59:59.999Z', '2100-01-01T00:00:00.000Z']) {
+          const error = await store.events.insert([anEvent({ time: at(40) }), anEvent({ time })]).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(InputError);
+          expect((error as InputError).problems).toEqual([{ path: 'events[1].time', message: `'${time}' is outside the times events may have: from 1970 until 2100.` }]);
+        }
+        const images = [{ reference: APP, violations: [{ rule: 'no-critical', cves: ['CVE-2024-0001'] }] }];
+        expect(await store.events.insert([anEvent({ time: '1970-01-01T00:00:00.000Z' }), anEvent({ time: '2099-12-31T23:59:59.999Z', images })])).toBe(2);
+        expect((await store.events.list({ cve: 'CVE-2024-0001' }, { limit: 100 })).events.at(0)?.time).toBe('2099-12-31T23:59:59.999Z');
+        expect((await store.events.list({ to: '1970-01-01T00:00:00.001Z' }, { limit: 100 })).events.map((e) => e.time)).toEqual(['1970-01-01T00:00:00.000Z']);
+      });
+
       test('a pruned event leaves nothing behind: delivered again, it is stored and found as new', async () => {
         expect(await store.events.prune(at(100))).toBe(Object.keys(HISTORY).length);
         expect(await listed({ cve: 'CVE-2024-0001' })).toEqual([]);

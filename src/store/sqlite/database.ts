@@ -7,6 +7,7 @@ type Statement = BetterSqlite3.Statement<Param[], unknown>;
 
 export class SqliteDatabase {
   private readonly statements = new Map<string, Statement>();
+  private readonly int64Statements = new Map<string, Statement>();
 
   constructor(readonly connection: BetterSqlite3.Database) {}
 
@@ -16,6 +17,20 @@ export class SqliteDatabase {
 
   get<T>(sql: string, ...params: Param[]): T | undefined {
     return this.statement(sql).get(...params) as T | undefined;
+  }
+
+  /**
+   * The first column of the first row as a bigint, or null when there is no row or it is NULL:
+   * for integers that may pass 2^53, such as the events' rowids, which a number would round.
+   */
+  int64(sql: string, ...params: Param[]): bigint | null {
+    let statement = this.int64Statements.get(sql);
+    if (!statement) {
+      statement = this.connection.prepare<Param[], unknown>(sql).pluck().safeIntegers();
+      this.int64Statements.set(sql, statement);
+    }
+    const value = statement.get(...params);
+    return typeof value === 'bigint' ? value : null;
   }
 
   run(sql: string, ...params: Param[]): BetterSqlite3.RunResult {
@@ -51,6 +66,7 @@ export class SqliteDatabase {
 
   close(): void {
     this.statements.clear();
+    this.int64Statements.clear();
     if (this.connection.open) this.connection.close();
   }
 

@@ -1,19 +1,20 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AdmissionEvent } from '../../events/admission-event.js';
 import { decodeCursor } from '../event-cursor.js';
-import { EVENT_SIDE_TABLES, indexEvent } from '../event-index.js';
-import { eventListQuery, pageLimit, pageOf, type EventListRow, type SqlDialect } from '../event-query.js';
+import { indexEvent, RULE_AND_IMAGE_TABLES } from '../event-index.js';
+import { eventListQuery, pageLimit, pageOf, sideFilters, type EventListRow, type SqlDialect } from '../event-query.js';
 import { millisOf } from '../instants.js';
 import { eventOf } from '../rows.js';
 import type { EventFilter, EventPage, EventStore, Instant } from '../store.js';
 import { flag, optional, type Param, type SqliteDatabase } from './database.js';
+import { CVE_TERMS_TABLE, cveDocument, listByCve, nextEventRowid } from './event-cve-terms.js';
 
 const SQLITE: SqlDialect = { placeholder: () => '?', flag };
 
 /**
  * Events pruned per transaction. A deletion holds the thread (better-sqlite3 is synchronous) and
  * the file's write lock, and an event's side rows (a row per matched CVE: often a hundred and
- * more) make it 0.3 to 0.5 ms: an hour of a busy cluster's events in one go held the API's thread
+ * more, before they were indexed in event_cve_terms) made it 0.3 to 0.5 ms: an hour of a busy cluster's events in one go held the API's thread
  * and every writer of the file (the all-in-one's webhook's events among them) for seconds (20,000
  * events: 8 s). In chunks of 25 it holds them about 13 ms at a time (now and then longer: at most
  * 182 ms measured), and lets go between. The whole takes two to three times as long (more
@@ -33,19 +34,21 @@ export class SqliteEvents implements EventStore {
       const indexed = events.map((event, i) => ({ event, index: indexEvent(event, `events[${i}]`) }));
       let stored = 0;
       for (const { event, index } of indexed) {
+        const rowid = nextEventRowid(db, index.timeMs);
         const inserted = db.run(
-          `INSERT INTO events (id, time_ms, cluster, namespace, decision, dry_run, kind, name, body)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-          event.id, index.timeMs, optional(event.cluster), event.namespace, event.decision, flag(event.dryRun), event.kind, event.name, JSON.stringify(event),
+          `INSERT INTO events (rowid, id, time_ms, cluster, namespace, decision, dry_run, kind, name, body)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+          rowid, event.id, index.timeMs, optional(event.cluster), event.namespace, event.decision, flag(event.dryRun), event.kind, event.name, JSON.stringify(event),
         );
         // A retried delivery: the event and its side rows are there already.
         if (inserted.changes === 0) continue;
         stored += 1;
-        for (const side of EVENT_SIDE_TABLES) {
+        for (const side of RULE_AND_IMAGE_TABLES) {
           for (const value of side.values(index)) {
             db.run(`INSERT INTO ${side.table} (${side.column}, time_ms, event_id) VALUES (?, ?, ?)`, value, index.timeMs, event.id);
           }
         }
+        if (index.cves.length > 0) db.run(`INSERT INTO ${CVE_TERMS_TABLE} (rowid, cves) VALUES (?, ?)`, rowid, cveDocument(index.cves));
       }
       return stored;
     });
@@ -53,12 +56,13 @@ export class SqliteEvents implements EventStore {
     this.pruneTx = db.writer((beforeMs: number, chunk: number): { pruned: number; done: boolean } => {
       // The chunk ends at the time of the first event past it; should the whole chunk share that
       // millisecond, it takes the millisecond's events whole. Side rows carry their event's time,
-      // so they go by the same condition and index.
+      // so they go by the same condition and index; the CVE index's rows go by their events' rowids.
       const times = (offset: number) => db.get<{ time_ms: number }>('SELECT time_ms FROM events WHERE time_ms < ? ORDER BY time_ms LIMIT 1 OFFSET ?', beforeMs, offset)?.time_ms;
       const next = times(chunk);
       const oldest = next === undefined ? undefined : times(0);
       const upTo = next === undefined || oldest === undefined ? beforeMs : Math.max(next, oldest + 1);
-      for (const side of EVENT_SIDE_TABLES) db.run(`DELETE FROM ${side.table} WHERE time_ms < ?`, upTo);
+      for (const side of RULE_AND_IMAGE_TABLES) db.run(`DELETE FROM ${side.table} WHERE time_ms < ?`, upTo);
+      db.run(`DELETE FROM ${CVE_TERMS_TABLE} WHERE rowid IN (SELECT rowid FROM events WHERE time_ms < ?)`, upTo);
       return { pruned: db.run('DELETE FROM events WHERE time_ms < ?', upTo).changes, done: next === undefined };
     });
   }
@@ -70,6 +74,8 @@ export class SqliteEvents implements EventStore {
   async list(filter: EventFilter, page: { limit: number; cursor?: string }): Promise<EventPage> {
     const limit = pageLimit(page.limit);
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const [driver, ...others] = sideFilters(filter);
+    if (driver?.name === 'cve') return pageOf(listByCve(this.db, SQLITE, filter, driver, others, limit + 1, after), limit);
     const query = eventListQuery(filter, limit + 1, after, SQLITE);
     return pageOf(this.db.all<EventListRow>(query.text, ...(query.params as Param[])), limit);
   }

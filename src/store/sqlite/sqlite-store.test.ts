@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
+import type { AdmissionEvent } from '../../events/admission-event.js';
 import { aRule } from '../../policy/testing/builders.js';
+import { EVENT_SIDE_TABLES, indexEvent } from '../event-index.js';
 import { openStore } from '../open-store.js';
+import type { EventFilter } from '../store.js';
 import { describeStoreContract } from '../store.contract.js';
 import { anEvent, at, migratedPage, SCHEMA_2_SCANS } from '../testing/builders.js';
 import { PRUNE_CHUNK } from './events.js';
@@ -74,6 +77,65 @@ describe('the SQLite store on a file', () => {
       expect(await migratedPage(store)).toEqual({ ids: ['scan-1', 'scan-2'], more: true });
     } finally {
       await store.close();
+    }
+  });
+
+  test('migration 4 indexes the CVEs of the events stored before it, and gives them rowids of their time', async () => {
+    const file = join(dir, 'schema-3.db');
+    const raw = new Database(file);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)');
+    for (const migration of MIGRATIONS.slice(0, 3)) {
+      raw.exec(migration.sqlite);
+      raw.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(migration.version, migration.name);
+    }
+    const image = (cves: string[]) => [{ reference: 'registry.example.com/team/app:1.0', violations: [{ rule: 'audit-high', cves }] }];
+    // Three in one millisecond, stored greatest id first (their old rowids disagree with their ids), and two others.
+    const crowded = [3, 2, 1].map((seed) => anEvent({ time: at(1), seed, images: image(['CVE-2024-0001', 'GHSA-aaaa-bbbb-cccc']) }));
+    const old = [...crowded, anEvent({ time: at(0), seed: 4, images: image(['CVE-2024-0001']) }), anEvent({ time: at(2), seed: 5, images: image(['CVE-2024-0002']) })];
+    const insertEvent = raw.prepare(`INSERT INTO events (id, time_ms, cluster, namespace, decision, dry_run, kind, name, body) VALUES (?, ?, NULL, ?, ?, 0, ?, ?, ?)`);
+    for (const [i, event] of old.entries()) {
+      const index = indexEvent(event, `old[${i}]`);
+      insertEvent.run(event.id, index.timeMs, event.namespace, event.decision, event.kind, event.name, JSON.stringify(event));
+      for (const side of EVENT_SIDE_TABLES) {
+        for (const value of side.values(index)) raw.prepare(`INSERT INTO ${side.table} (${side.column}, time_ms, event_id) VALUES (?, ?, ?)`).run(value, index.timeMs, event.id);
+      }
+    }
+    raw.close();
+    const store = await openStore(`sqlite:${file}`);
+    try {
+      await store.migrate();
+      const ids = (events: readonly AdmissionEvent[]) => [...events].sort((a, b) => b.time.localeCompare(a.time) || (a.id < b.id ? 1 : -1)).map((e) => e.id);
+      const walked = async (filter: EventFilter) => {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.events.list(filter, { limit: 1, ...(cursor && { cursor }) });
+          seen.push(...page.events.map((e) => e.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        return seen;
+      };
+      expect(await walked({ cve: 'cve-2024-0001' })).toEqual(ids(old.slice(0, 4)));
+      expect(await walked({ cve: 'GHSA-aaaa-bbbb-cccc' })).toEqual(ids(crowded));
+      expect(await walked({ cve: 'CVE-2024-0002' })).toEqual(ids(old.slice(4)));
+      expect(await walked({})).toEqual(ids(old));
+      for (const event of old) expect(await store.events.get(event.id)).toStrictEqual(event);
+      // Stored after it, in the same millisecond: found beside them, in order; pruned with them.
+      const later = anEvent({ time: at(1), seed: 9, images: image(['CVE-2024-0001']) });
+      expect(await store.events.insert([later, ...old])).toBe(1);
+      expect(await walked({ cve: 'CVE-2024-0001' })).toEqual(ids([...old.slice(0, 4), later]));
+      expect(await store.events.prune(at(2))).toBe(5);
+      expect(await walked({ cve: 'CVE-2024-0001' })).toEqual([]);
+      expect(await walked({ cve: 'CVE-2024-0002' })).toEqual(ids(old.slice(4)));
+    } finally {
+      await store.close();
+    }
+    const after = new Database(file, { readonly: true });
+    try {
+      expect(after.prepare(`SELECT name FROM sqlite_schema WHERE name = 'event_cves'`).all()).toEqual([]);
+      expect(after.prepare('SELECT count(*) AS n FROM events WHERE rowid / 2097152 != time_ms').get()).toEqual({ n: 0 });
+    } finally {
+      after.close();
     }
   });
 
