@@ -658,7 +658,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 }
 
 /** Every event of every page, following nextCursor to the end. */
-async function walk(store: Store, filter: EventFilter, limit: number): Promise<string[]> {
+export async function walk(store: Store, filter: EventFilter, limit: number): Promise<string[]> {
   const seen: string[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 1000; pages++) {
@@ -672,7 +672,7 @@ async function walk(store: Store, filter: EventFilter, limit: number): Promise<s
 }
 
 /** The order list() promises: newest instant first, then the greater id (compared as bytes). */
-function newestFirst(events: readonly AdmissionEvent[]): AdmissionEvent[] {
+export function newestFirst(events: readonly AdmissionEvent[]): AdmissionEvent[] {
   return [...events].sort((a, b) => Date.parse(b.time) - Date.parse(a.time) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 

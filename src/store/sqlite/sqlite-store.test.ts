@@ -10,7 +10,7 @@ import { aRule } from '../../policy/testing/builders.js';
 import { EVENT_SIDE_TABLES, indexEvent } from '../event-index.js';
 import { openStore } from '../open-store.js';
 import type { EventFilter } from '../store.js';
-import { describeStoreContract } from '../store.contract.js';
+import { describeStoreContract, newestFirst, walk } from '../store.contract.js';
 import { anEvent, at, migratedPage, SCHEMA_2_SCANS } from '../testing/builders.js';
 import { PRUNE_CHUNK } from './events.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -62,12 +62,7 @@ describe('the SQLite store on a file', () => {
 
   test('migration 3 counts the findings of the scans stored before it, so that sync pages keep their budget', async () => {
     const file = join(dir, 'schema-2.db');
-    const raw = new Database(file);
-    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)');
-    for (const migration of MIGRATIONS.slice(0, 2)) {
-      raw.exec(migration.sqlite);
-      raw.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(migration.version, migration.name);
-    }
+    const raw = databaseAtSchema(file, 2);
     const insert = raw.prepare(`INSERT INTO scans (id, scanner, keys, scanned_at, received_at, effective_ms, report_hash, body, seq) VALUES (?, 'trivy', ?, NULL, ?, 0, 'h', ?, ?)`);
     for (const row of SCHEMA_2_SCANS) insert.run(row.id, row.keys, row.receivedAt, row.body, row.seq);
     raw.close();
@@ -82,12 +77,7 @@ describe('the SQLite store on a file', () => {
 
   test('migration 4 indexes the CVEs of the events stored before it, and gives them rowids of their time', async () => {
     const file = join(dir, 'schema-3.db');
-    const raw = new Database(file);
-    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)');
-    for (const migration of MIGRATIONS.slice(0, 3)) {
-      raw.exec(migration.sqlite);
-      raw.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(migration.version, migration.name);
-    }
+    const raw = databaseAtSchema(file, 3);
     const image = (cves: string[]) => [{ reference: 'registry.example.com/team/app:1.0', violations: [{ rule: 'audit-high', cves }] }];
     // Three in one millisecond, stored greatest id first (their old rowids disagree with their ids), and two others.
     const crowded = [3, 2, 1].map((seed) => anEvent({ time: at(1), seed, images: image(['CVE-2024-0001', 'GHSA-aaaa-bbbb-cccc']) }));
@@ -104,17 +94,8 @@ describe('the SQLite store on a file', () => {
     const store = await openStore(`sqlite:${file}`);
     try {
       await store.migrate();
-      const ids = (events: readonly AdmissionEvent[]) => [...events].sort((a, b) => b.time.localeCompare(a.time) || (a.id < b.id ? 1 : -1)).map((e) => e.id);
-      const walked = async (filter: EventFilter) => {
-        const seen: string[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await store.events.list(filter, { limit: 1, ...(cursor && { cursor }) });
-          seen.push(...page.events.map((e) => e.id));
-          cursor = page.nextCursor;
-        } while (cursor);
-        return seen;
-      };
+      const ids = (events: readonly AdmissionEvent[]) => newestFirst(events).map((e) => e.id);
+      const walked = (filter: EventFilter) => walk(store, filter, 1);
       expect(await walked({ cve: 'cve-2024-0001' })).toEqual(ids(old.slice(0, 4)));
       expect(await walked({ cve: 'GHSA-aaaa-bbbb-cccc' })).toEqual(ids(crowded));
       expect(await walked({ cve: 'CVE-2024-0002' })).toEqual(ids(old.slice(4)));
@@ -179,3 +160,13 @@ describe('the SQLite store on a file', () => {
   });
 });
 
+/** A new database file migrated up to `version` and no further, as an older Portcullis left it. */
+function databaseAtSchema(file: string, version: number): Database.Database {
+  const raw = new Database(file);
+  raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)');
+  for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
+    raw.exec(migration.sqlite);
+    raw.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(migration.version, migration.name);
+  }
+  return raw;
+}
