@@ -6,12 +6,8 @@
 // PostgreSQL: PORTCULLIS_TEST_POSTGRES_URL (a fresh schema in it, dropped at the end), else a
 // throwaway server from /usr/lib/postgresql/15/bin, as the tests start one.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { buildApi } from '../src/api/app.js';
 import { createToken } from '../src/api/auth.js';
 import type { AdmissionEvent, EventDecision, EventFinding, EventImage, EventViolation, RuleSnapshot } from '../src/events/admission-event.js';
@@ -21,9 +17,7 @@ import { SEVERITIES, type Severity } from '../src/findings/severity.js';
 import { describeRule } from '../src/policy/describe.js';
 import type { SeverityCounts } from '../src/policy/evidence.js';
 import type { CloudProvider, Rule } from '../src/policy/rule.js';
-import { openStore } from '../src/store/open-store.js';
-import type { Store } from '../src/store/store.js';
-import { startThrowawayServer } from '../test/support/postgres-global-setup.js';
+import { benchDatabase } from './event-databases.js';
 
 const { values } = parseArgs({
   options: {
@@ -265,97 +259,6 @@ function memory(): string {
   return `rss ${mib(usage.rss)}, heap used ${mib(usage.heapUsed)}, peak rss ${mib(process.resourceUsage().maxRSS * 1024)}`;
 }
 
-interface Database {
-  readonly store: Store;
-  readonly description: string;
-  size(): Promise<number>;
-  /** After the bulk load: what autovacuum would have done by then on PostgreSQL. */
-  settle(): Promise<string | undefined>;
-  close(): Promise<void>;
-}
-
-async function sqlite(): Promise<Database> {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-events-'));
-  const file = join(dir, 'portcullis.db');
-  const store = await openStore(`sqlite:${file}`);
-  const sizeOf = (path: string): number => {
-    try {
-      return statSync(path).size;
-    } catch {
-      return 0;
-    }
-  };
-  return {
-    store,
-    description: `SQLite file in ${dir} (WAL, synchronous NORMAL)`,
-    size: async () => sizeOf(file) + sizeOf(`${file}-wal`),
-    settle: async () => undefined,
-    close: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function postgres(): Promise<Database> {
-  const given = process.env.PORTCULLIS_TEST_POSTGRES_URL;
-  let url: string;
-  let description: string;
-  let cleanup: () => Promise<void>;
-  const schema = `portcullis_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  if (given) {
-    const admin = new pg.Client({ connectionString: given });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const parsed = new URL(given);
-    parsed.searchParams.set('options', [parsed.searchParams.get('options'), `-c search_path=${schema}`].filter((part) => part).join(' '));
-    url = parsed.toString();
-    description = `PostgreSQL from PORTCULLIS_TEST_POSTGRES_URL, schema ${schema}`;
-    cleanup = async () => {
-      const dropper = new pg.Client({ connectionString: given });
-      await dropper.connect();
-      await dropper.query(`DROP SCHEMA ${schema} CASCADE`);
-      await dropper.end();
-    };
-  } else {
-    const server = await startThrowawayServer();
-    url = server.url;
-    description = 'throwaway PostgreSQL 15 (fsync, synchronous_commit and full_page_writes off, as for the tests)';
-    cleanup = server.stop;
-  }
-  stopOnInterrupt(cleanup);
-  const store = await openStore(url);
-  const direct = new pg.Pool({ connectionString: url, max: 1 });
-  const version = (await direct.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-  return {
-    store,
-    description: `${description}, server ${version}`,
-    size: async () => {
-      const tables = ['events', 'event_rules', 'event_images', 'event_cves'];
-      const sizes = await direct.query<{ bytes: string }>('SELECT sum(pg_total_relation_size(t::regclass))::text AS bytes FROM unnest($1::text[]) t', [tables]);
-      return Number(sizes.rows[0]?.bytes ?? 0);
-    },
-    settle: async () => {
-      const started = performance.now();
-      await direct.query('ANALYZE');
-      return `ANALYZE after the load: ${((performance.now() - started) / 1000).toFixed(1)} s (autovacuum would have run it by then)`;
-    },
-    close: async () => {
-      await direct.end();
-      await store.close();
-      await cleanup();
-    },
-  };
-}
-
-/** A throwaway server is stopped even when the run is interrupted. */
-function stopOnInterrupt(cleanup: () => Promise<void>): void {
-  process.once('SIGINT', () => {
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
 interface Client {
   call(method: 'GET' | 'POST', path: string, secret: string, body?: string): Promise<{ status: number; text: string }>;
   close(): void;
@@ -395,7 +298,7 @@ function httpClient(base: string): Client {
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const now = Date.now();
-const db = storeKind === 'sqlite' ? await sqlite() : await postgres();
+const db = await benchDatabase(storeKind, 'events');
 const { store } = db;
 try {
   await store.migrate();
