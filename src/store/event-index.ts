@@ -21,7 +21,7 @@ export const RULE_AND_IMAGE_TABLES = [
   { table: 'event_rules', column: 'rule_key', values: (index: EventIndex) => index.rules },
   { table: 'event_images', column: 'image', values: (index: EventIndex) => index.images },
 ] as const;
-export const CVE_TABLE = { table: 'event_cves', column: 'cve', values: (index: EventIndex) => index.cves } as const;
+const CVE_TABLE = { table: 'event_cves', column: 'cve', values: (index: EventIndex) => index.cves } as const;
 export const EVENT_SIDE_TABLES = [...RULE_AND_IMAGE_TABLES, CVE_TABLE] as const;
 
 /**

@@ -13,12 +13,13 @@ const SQLITE: SqlDialect = { placeholder: () => '?', flag };
 
 /**
  * Events pruned per transaction. A deletion holds the thread (better-sqlite3 is synchronous) and
- * the file's write lock, and an event's side rows (a row per matched CVE: often a hundred and
- * more, before they were indexed in event_cve_terms) made it 0.3 to 0.5 ms: an hour of a busy cluster's events in one go held the API's thread
- * and every writer of the file (the all-in-one's webhook's events among them) for seconds (20,000
- * events: 8 s). In chunks of 25 it holds them about 13 ms at a time (now and then longer: at most
- * 182 ms measured), and lets go between. The whole takes two to three times as long (more
- * commits, more WAL), in the background.
+ * the file's write lock. When an event's CVEs were side rows (a hundred and more), it took 0.3 to
+ * 0.5 ms an event: an hour of a busy cluster's events in one go held the API's thread and every
+ * writer of the file (the all-in-one's webhook's events among them) for seconds (20,000 events:
+ * 8 s). In chunks of 25 it held them about 13 ms at a time (at most 182 ms measured), and let go
+ * between. With the CVEs in event_cve_terms an event takes about 0.2 ms on a slower machine, so
+ * a chunk about 5 ms. The whole takes longer than one transaction would (more commits, more
+ * WAL), in the background.
  */
 export const PRUNE_CHUNK = 25;
 /** Between chunks: the event loop answers what waits, and the WAL's checkpoint keeps up. */
