@@ -446,6 +446,16 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await listed({ rule: 'no-critical' })).toEqual(ids(['pinned', 'breakGlass', 'denied']));
       });
 
+      test('a batch of thousands of events, some delivered before, stores each new one once, with its side rows', async () => {
+        const images = [{ reference: APP, violations: [{ rule: 'audit-high', cves: ['CVE-2024-0042'] }] }];
+        const batch = Array.from({ length: 2_345 }, (_, i) => anEvent({ time: at(50 + i), seed: 1_000 + i, images }));
+        expect(await store.events.insert(batch.slice(1_000, 1_010))).toBe(10);
+        expect(await store.events.insert([...batch].reverse())).toBe(batch.length - 10);
+        const ids = newestFirst(batch).map((e) => e.id);
+        expect(await walk(store, { cve: 'CVE-2024-0042' }, 500)).toEqual(ids);
+        expect(await walk(store, { image: APP, rule: 'audit-high', from: at(50) }, 1_000)).toEqual(ids);
+      });
+
       test('deliveries of one batch at once store each event once', async () => {
         const batch = [anEvent({ time: at(20), rules: ['r'] }), anEvent({ time: at(21), rules: ['r'] }), anEvent({ time: at(22), rules: ['r'] })];
         const stored = await Promise.all([batch, [...batch].reverse(), batch].map((b) => store.events.insert(b)));
