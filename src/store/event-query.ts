@@ -1,6 +1,8 @@
-// The one SQL query behind events.list(), for both databases (they differ only in placeholders
-// and booleans). Newest first by (time, id); a filter on rule, image or CVE walks that side
-// table's (value, time, id) key in order, so a page costs the same for rare and common values.
+// The SQL behind events.list(), for both databases (they differ only in placeholders and
+// booleans). Newest first by (time, id); a filter on rule, image or CVE walks that side table's
+// (value, time, id) key in order, so a page costs the same for rare and common values. SQLite
+// finds a CVE's events in an index of its own (sqlite/event-cve-terms.ts), with the conditions
+// and the SELECT made here.
 import type { EventDecision } from '../events/admission-event.js';
 import { cveFilterKey, ruleFilterKey } from './event-index.js';
 import { encodeCursor, type EventPosition } from './event-cursor.js';
