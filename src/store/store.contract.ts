@@ -559,7 +559,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const crowded = Array.from({ length: 12 }, (_, i) => anEvent({ time: time(7), seed: i, images, decision: i % 3 === 0 ? 'Denied' : 'Audited' }));
         const around = [anEvent({ time: time(6), seed: 50, images }), anEvent({ time: time(8), seed: 51, images })];
         // Stored greatest id first, over three deliveries, so that arrival and id order disagree.
-        const byId = [...crowded].sort((a, b) => (a.id < b.id ? 1 : -1));
+        const byId = newestFirst(crowded);
         for (const batch of [byId.slice(0, 5), [around[0] as AdmissionEvent, ...byId.slice(5, 9)], [...byId.slice(9), around[1] as AdmissionEvent]]) await store.events.insert(batch);
         const all = [...crowded, ...around];
         for (const filter of [{ cve: 'CVE-2024-0009' }, { cve: 'CVE-2024-0009', decisions: ['Audited' as const] }, { cve: 'cve-2024-0009', from: time(7), to: time(8) }, { rule: 'audit-high' }, {}]) {
