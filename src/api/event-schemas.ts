@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { EVENT_DECISIONS, OPERATIONS, type AdmissionEvent } from '../events/admission-event.js';
 import { EVENT_ID } from '../events/event-id.js';
+import type { EventSummary } from '../events/event-summary.js';
 import { SEVERITIES } from '../findings/severity.js';
 import { ACTIONS, UNSCANNED_MODES } from '../policy/rule.js';
 import { SCAN_STATUSES } from '../policy/target.js';
@@ -139,16 +140,10 @@ export const EventSummarySchema = z
   })
   .meta({ id: 'EventSummary', description: 'An admission event as listed; GET /api/v1/events/{id} has all of it.' });
 
-export type EventSummary = z.input<typeof EventSummarySchema>;
-
-export function eventSummary(event: AdmissionEvent): EventSummary {
-  const { images, rules, ...core } = event;
-  return {
-    ...writable(core),
-    images: images.map(({ violations, findings: _findings, matched: _matched, ...image }) => ({ ...image, violations: violations.length })),
-    rules: rules.map((rule) => rule.name),
-  };
-}
+/** The store's summaries are what the API lists: held to the schema as events are (both directions). */
+const _summaryFitsTheSchema = (summary: EventSummary): z.input<typeof EventSummarySchema> => writable(summary);
+const _schemaIsASummary = (summary: z.output<typeof EventSummarySchema>): EventSummary => summary;
+const _sameSummaryFields: Same<keyof z.output<typeof EventSummarySchema>, keyof EventSummary> = true;
 
 /** A webhook's delivery: its outbox sends events in batches, and sends a batch again until it is answered. */
 export const EVENT_BATCH_MAX = 1000;

@@ -6,7 +6,7 @@ import { InputError } from '../problems.js';
 import type { EventFilter } from '../store/store.js';
 import { ACCESS } from './access.js';
 import { ApiError } from './errors.js';
-import { AdmissionEventSchema, EventBatchSchema, eventSummary, EventSummarySchema, eventView } from './event-schemas.js';
+import { AdmissionEventSchema, EventBatchSchema, EventSummarySchema, eventView, writable } from './event-schemas.js';
 import { defineRoute, type Route } from './route.js';
 import { InstantSchema } from './schemas.js';
 
@@ -66,7 +66,7 @@ export const eventRoutes: readonly Route[] = [
       const filter: EventFilter = { ...rest, ...(decision !== undefined && decision.length > 0 && { decisions: decision }) };
       try {
         const page = await store.events.list(filter, { limit, ...(cursor !== undefined && { cursor }) });
-        return { events: page.events.map(eventSummary), ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) };
+        return { events: writable(page.events), ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) };
       } catch (error) {
         // The store names the parameter (`cursor`, `from`); the client sent it in the query.
         if (error instanceof InputError) throw ApiError.invalid(error.problems.map((problem) => ({ path: `query.${problem.path ?? ''}`, message: problem.message })));

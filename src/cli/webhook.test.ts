@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { aDeployment, aRequest, fixtureReview } from '../admission/testing/requests.js';
-import type { AdmissionEvent } from '../events/admission-event.js';
+import type { EventSummary } from '../events/event-summary.js';
 import { HttpEventSink, type EventSink } from '../sensor/event-sinks.js';
 import { EXIT } from './exit-codes.js';
 import { main, type Io } from './main.js';
@@ -60,8 +60,8 @@ let uids = 0;
 const review = (images: readonly string[] = [IMAGE], name = 'web') => reviewOf(aRequest(aDeployment(images, { name }), { uid: `sensor-${++uids}` }));
 
 /** Every event in the store, all pages. */
-async function allEvents(store: Store): Promise<AdmissionEvent[]> {
-  const events: AdmissionEvent[] = [];
+async function allEvents(store: Store): Promise<EventSummary[]> {
+  const events: EventSummary[] = [];
   let cursor: string | undefined;
   do {
     const page = await store.events.list({}, { limit: 500, ...(cursor !== undefined && { cursor }) });

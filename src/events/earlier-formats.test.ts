@@ -7,6 +7,7 @@ import { afterEach, expect, test } from 'vitest';
 import { anEvent } from '../store/testing/builders.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { AdmissionEvent, EventFinding } from './admission-event.js';
+import { summarizeEvent } from './event-summary.js';
 import { currentEvent, type StoredEvent } from './earlier-formats.js';
 
 const OPENSSL: EventFinding = { id: 'CVE-2024-0001', severity: 'Critical', package: 'openssl', version: '3.0.1', fixedVersion: '3.0.2' };
@@ -50,13 +51,16 @@ test('a store read returns an event stored in the earlier shape in this one', as
   store = new SqliteStore(file);
   await store.migrate();
   await store.events.insert([event]);
-  // As an earlier build left it in the database.
+  // As an earlier build left it in the database: the whole event its body, and no summary (migration 5).
   const db = new Database(file);
   db.prepare('UPDATE events SET body = ? WHERE id = ?').run(JSON.stringify(earlier(event)), event.id);
+  db.prepare('DELETE FROM event_summaries WHERE event_rowid = (SELECT rowid FROM events WHERE id = ?)').run(event.id);
   db.close();
   const read = await store.events.get(event.id);
   expect(read?.images[0]?.findings).toEqual([OPENSSL, ZLIB]);
   expect(read?.images[0]?.violations[1]?.findings).toEqual(['CVE-2024-0001', 'CVE-2024-0002']);
   // Still found by the CVE filter, whose index was made when it was stored.
   expect((await store.events.list({ cve: 'cve-2024-0002' }, { limit: 10 })).events.map((e) => e.id)).toEqual([event.id]);
+  // Listed, it is summarized from that body.
+  expect((await store.events.list({}, { limit: 10 })).events).toStrictEqual([summarizeEvent(event)]);
 });

@@ -7,13 +7,15 @@ import type { EventDecision } from '../events/admission-event.js';
 import { cveFilterKey, ruleFilterKey } from './event-index.js';
 import { encodeCursor, type EventPosition } from './event-cursor.js';
 import { millisOf } from './instants.js';
-import { eventOf } from './rows.js';
+import { summaryOf } from './rows.js';
 import type { EventFilter, EventPage } from './store.js';
 
 export interface SqlDialect {
   /** The placeholder of the n-th parameter (1-based): `?` or `$n`. */
   placeholder(n: number): string;
   flag(value: boolean): boolean | number;
+  /** Where an event `e`'s summary is (migration 5): its expression, and what the FROM joins for it. */
+  readonly summary: { readonly column: string; readonly join: string };
 }
 
 export interface Sql {
@@ -44,7 +46,7 @@ export function eventListQuery(filter: EventFilter, limit: number, after: EventP
   if (filter.to !== undefined) where.push(`${time} < ${p(millisOf(filter.to, 'to'))}`);
   if (after) where.push(`(${time}, ${id}) < (${p(after.timeMs)}, ${p(after.id)})`);
   where.push(...eventConditions(filter, others, p, dialect));
-  return { text: selectEvents(from, where, `${time} DESC, ${id} DESC`, p(limit)), params };
+  return { text: selectEvents(dialect, from, where, `${time} DESC, ${id} DESC`, p(limit)), params };
 }
 
 /** A function that adds a parameter and answers its placeholder. */
@@ -89,10 +91,12 @@ export function eventConditions(filter: EventFilter, sides: readonly SideFilter[
 }
 
 /** The page's SELECT: `limit` is a placeholder, or absent for every row. */
-export function selectEvents(from: string, where: readonly string[], orderBy: string, limit?: string): string {
+export function selectEvents(dialect: SqlDialect, from: string, where: readonly string[], orderBy: string, limit?: string): string {
+  const { column, join } = dialect.summary;
   return [
-    'SELECT e.id, e.time_ms, e.body',
-    `FROM ${from}`,
+    // The body only of an event without a summary (stored before migration 5): it is summarized from it.
+    `SELECT e.id, e.time_ms, ${column} AS summary, CASE WHEN ${column} IS NULL THEN e.body END AS body`,
+    `FROM ${from}${join}`,
     ...(where.length > 0 ? [`WHERE ${where.join('\n  AND ')}`] : []),
     `ORDER BY ${orderBy}`,
     ...(limit === undefined ? [] : [`LIMIT ${limit}`]),
@@ -102,7 +106,9 @@ export function selectEvents(from: string, where: readonly string[], orderBy: st
 export interface EventListRow {
   id: string;
   time_ms: number;
-  body: string;
+  summary: string | null;
+  /** Only where there is no summary. */
+  body: string | null;
 }
 
 /** A page size the query can use: a whole number, at least 1. */
@@ -115,7 +121,7 @@ export function pageOf(rows: readonly EventListRow[], limit: number): EventPage 
   const shown = rows.slice(0, limit);
   const last = shown.at(-1);
   return {
-    events: shown.map(eventOf),
+    events: shown.map(summaryOf),
     ...(rows.length > limit && last && { nextCursor: encodeCursor({ timeMs: last.time_ms, id: last.id }) }),
   };
 }

@@ -2,6 +2,7 @@
 // BIGINT as numbers, see postgres/pool.ts), and their mapping to the interface's records.
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { currentEvent, type StoredEvent } from '../events/earlier-formats.js';
+import { joinEvent, summarizeEvent, type EventDetails, type EventSummary } from '../events/event-summary.js';
 import type { ImageScan } from '../findings/model.js';
 import type { CloudProvider, Rule } from '../policy/rule.js';
 import type { Role } from './roles.js';
@@ -103,6 +104,22 @@ export function scanOf(row: ScanRow): StoredScan {
     scan: JSON.parse(row.body) as ImageScan,
     seq: row.seq,
   };
+}
+
+/**
+ * A listed event: its stored summary, or, for an event stored before there were summaries
+ * (migration 5), its body, which is then the whole event, summarized.
+ */
+export function summaryOf(row: { summary: string | null; body: string | null }): EventSummary {
+  if (row.summary !== null) return JSON.parse(row.summary) as EventSummary;
+  if (row.body === null) throw new Error('An event row without its summary must bring its body.');
+  return summarizeEvent(eventOf({ body: row.body }));
+}
+
+/** A stored event whole: its summary and details joined, or, stored before migration 5, its body. */
+export function storedEventOf(row: { summary: string | null; body: string }): AdmissionEvent {
+  if (row.summary === null) return eventOf(row);
+  return joinEvent(JSON.parse(row.summary) as EventSummary, JSON.parse(row.body) as EventDetails);
 }
 
 /** A stored event, in this version's shape whichever version stored it. */

@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { EVENT_DECISIONS, type AdmissionEvent, type EventDecision } from '../events/admission-event.js';
+import { summarizeEvent } from '../events/event-summary.js';
 import { aRule } from '../policy/testing/builders.js';
 import { InputError } from '../problems.js';
 import { ConflictError, NotFoundError } from './errors.js';
@@ -428,6 +429,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       test('an event reads back exactly as inserted', async () => {
         for (const event of Object.values(events)) expect(await store.events.get(event.id)).toStrictEqual(event);
         expect(await store.events.get('no-such-event')).toBeUndefined();
+      });
+
+      test('a page lists each event as its summary: no findings, matched ids or rule snapshots', async () => {
+        const all = newestFirst(Object.values(events));
+        expect((await store.events.list({}, { limit: 100 })).events).toStrictEqual(all.map(summarizeEvent));
+        // Each filter's page too (SQLite's CVE filter has a query of its own).
+        expect((await store.events.list({ cve: 'CVE-2024-0001' }, { limit: 100 })).events).toStrictEqual(all.filter((e) => ['denied', 'pinned', 'breakGlass'].some((label) => events[label] === e)).map(summarizeEvent));
+        expect((await store.events.list({ rule: 'audit-high' }, { limit: 100 })).events).toStrictEqual([events.breakGlass, events.audited].map((e) => summarizeEvent(e as AdmissionEvent)));
       });
 
       test('an event delivered again is stored once; a batch answers how many were new', async () => {

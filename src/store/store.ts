@@ -1,6 +1,7 @@
 // The one repository interface of the control plane. Two implementations (sqlite/, postgres/)
 // pass the same contract suite. Every method is a transaction of its own: nothing half-written.
 import type { AdmissionEvent, EventDecision } from '../events/admission-event.js';
+import type { EventSummary } from '../events/event-summary.js';
 import type { Finding, ImageScan } from '../findings/model.js';
 import type { SeverityCounts } from '../policy/evidence.js';
 import type { CloudProvider, Rule } from '../policy/rule.js';
@@ -160,8 +161,8 @@ export interface EventFilter {
 }
 
 export interface EventPage {
-  /** Newest first. */
-  readonly events: AdmissionEvent[];
+  /** Newest first, as listed: `get` has each event whole. */
+  readonly events: EventSummary[];
   /** Opaque; pass back to get the next (older) page. Absent on the last page. */
   readonly nextCursor?: string;
 }

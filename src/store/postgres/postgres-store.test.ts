@@ -1,10 +1,13 @@
 import pg from 'pg';
 import { expect, test } from 'vitest';
 import { describePostgres, postgresSchemas } from '../../../test/support/postgres.js';
+import type { AdmissionEvent } from '../../events/admission-event.js';
+import { summarizeEvent } from '../../events/event-summary.js';
 import { aRule } from '../../policy/testing/builders.js';
 import { openStore } from '../open-store.js';
+import { EVENT_SIDE_TABLES, indexEvent } from '../event-index.js';
 import { describeStoreContract } from '../store.contract.js';
-import { at, migratedPage, SCHEMA_2_SCANS } from '../testing/builders.js';
+import { anEvent, at, migratedPage, SCHEMA_2_SCANS } from '../testing/builders.js';
 import { MIGRATIONS } from '../migrations/index.js';
 
 describePostgres('PostgreSQL', (url) => {
@@ -56,6 +59,36 @@ describePostgres('PostgreSQL', (url) => {
       await store.migrate();
       expect(await migratedPage(store)).toEqual({ ids: ['scan-1', 'scan-2'], more: true });
     } finally {
+      await store.close();
+    }
+  });
+
+  test('events stored before migration 5 (a whole body, no summary) are listed summarized from their bodies, and read back whole', async () => {
+    const schemaUrl = await freshSchema();
+    const store = await openStore(schemaUrl);
+    const cves = { reference: 'registry.example.com/team/app:1.0', violations: [{ rule: 'audit-high', cves: ['CVE-2024-0001'] }] };
+    const [earlier, later] = [anEvent({ time: at(0), seed: 1, images: [cves] }), anEvent({ time: at(1), seed: 2, images: [cves, { reference: 'nginx:1.25' }] })] as [AdmissionEvent, AdmissionEvent];
+    const client = new pg.Client({ connectionString: schemaUrl });
+    try {
+      await store.migrate();
+      await client.connect();
+      // As an earlier build stored it: the whole event its body, with its side rows.
+      const index = indexEvent(earlier, 'earlier');
+      await client.query(
+        `INSERT INTO events (id, time_ms, cluster, namespace, decision, dry_run, kind, name, body) VALUES ($1, $2, NULL, $3, $4, false, $5, $6, $7::jsonb)`,
+        [earlier.id, index.timeMs, earlier.namespace, earlier.decision, earlier.kind, earlier.name, JSON.stringify(earlier)],
+      );
+      for (const side of EVENT_SIDE_TABLES) {
+        for (const value of side.values(index)) await client.query(`INSERT INTO ${side.table} (${side.column}, time_ms, event_id) VALUES ($1, $2, $3)`, [value, index.timeMs, earlier.id]);
+      }
+      await store.events.insert([later]);
+      expect((await client.query<{ n: number }>('SELECT count(summary)::int AS n FROM events')).rows[0]?.n).toBe(1);
+      expect((await store.events.list({}, { limit: 10 })).events).toStrictEqual([later, earlier].map(summarizeEvent));
+      expect((await store.events.list({ cve: 'CVE-2024-0001' }, { limit: 10 })).events).toStrictEqual([later, earlier].map(summarizeEvent));
+      expect(await store.events.get(earlier.id)).toStrictEqual(earlier);
+      expect(await store.events.get(later.id)).toStrictEqual(later);
+    } finally {
+      await client.end();
       await store.close();
     }
   });

@@ -1,15 +1,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AdmissionEvent } from '../../events/admission-event.js';
+import { splitEvent } from '../../events/event-summary.js';
 import { decodeCursor } from '../event-cursor.js';
 import { indexEvent, RULE_AND_IMAGE_TABLES } from '../event-index.js';
 import { eventListQuery, pageLimit, pageOf, sideFilters, type EventListRow, type SqlDialect } from '../event-query.js';
 import { millisOf } from '../instants.js';
-import { eventOf } from '../rows.js';
+import { storedEventOf } from '../rows.js';
 import type { EventFilter, EventPage, EventStore, Instant } from '../store.js';
 import { flag, optional, type Param, type SqliteDatabase } from './database.js';
 import { CVE_TERMS_TABLE, cveDocument, listByCve, nextEventRowid } from './event-cve-terms.js';
 
-const SQLITE: SqlDialect = { placeholder: () => '?', flag };
+/** Each event's summary, keyed by its rowid (migration 5); `events.body` holds the rest of it. */
+const SUMMARIES_TABLE = 'event_summaries';
+
+const SQLITE: SqlDialect = { placeholder: () => '?', flag, summary: { column: 's.summary', join: ` LEFT JOIN ${SUMMARIES_TABLE} s ON s.event_rowid = e.rowid` } };
 
 /**
  * Events pruned per transaction. A deletion holds the thread (better-sqlite3 is synchronous) and
@@ -36,10 +40,11 @@ export class SqliteEvents implements EventStore {
       let stored = 0;
       for (const { event, index } of indexed) {
         const rowid = nextEventRowid(db, index.timeMs);
+        const { summary, details } = splitEvent(event);
         const inserted = db.run(
           `INSERT INTO events (rowid, id, time_ms, cluster, namespace, decision, dry_run, kind, name, body)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-          rowid, event.id, index.timeMs, optional(event.cluster), event.namespace, event.decision, flag(event.dryRun), event.kind, event.name, JSON.stringify(event),
+          rowid, event.id, index.timeMs, optional(event.cluster), event.namespace, event.decision, flag(event.dryRun), event.kind, event.name, JSON.stringify(details),
         );
         // A retried delivery: the event and its side rows are there already.
         if (inserted.changes === 0) continue;
@@ -49,6 +54,7 @@ export class SqliteEvents implements EventStore {
             db.run(`INSERT INTO ${side.table} (${side.column}, time_ms, event_id) VALUES (?, ?, ?)`, value, index.timeMs, event.id);
           }
         }
+        db.run(`INSERT INTO ${SUMMARIES_TABLE} (event_rowid, summary) VALUES (?, ?)`, rowid, JSON.stringify(summary));
         if (index.cves.length > 0) db.run(`INSERT INTO ${CVE_TERMS_TABLE} (rowid, cves) VALUES (?, ?)`, rowid, cveDocument(index.cves));
       }
       return stored;
@@ -57,13 +63,15 @@ export class SqliteEvents implements EventStore {
     this.pruneTx = db.writer((beforeMs: number, chunk: number): { pruned: number; done: boolean } => {
       // The chunk ends at the time of the first event past it; should the whole chunk share that
       // millisecond, it takes the millisecond's events whole. Side rows carry their event's time,
-      // so they go by the same condition and index; the CVE index's rows go by their events' rowids.
+      // so they go by the same condition and index; the CVE index's rows and the summaries go by
+      // their events' rowids.
       const times = (offset: number) => db.get<{ time_ms: number }>('SELECT time_ms FROM events WHERE time_ms < ? ORDER BY time_ms LIMIT 1 OFFSET ?', beforeMs, offset)?.time_ms;
       const next = times(chunk);
       const oldest = next === undefined ? undefined : times(0);
       const upTo = next === undefined || oldest === undefined ? beforeMs : Math.max(next, oldest + 1);
       for (const side of RULE_AND_IMAGE_TABLES) db.run(`DELETE FROM ${side.table} WHERE time_ms < ?`, upTo);
       db.run(`DELETE FROM ${CVE_TERMS_TABLE} WHERE rowid IN (SELECT rowid FROM events WHERE time_ms < ?)`, upTo);
+      db.run(`DELETE FROM ${SUMMARIES_TABLE} WHERE event_rowid IN (SELECT rowid FROM events WHERE time_ms < ?)`, upTo);
       return { pruned: db.run('DELETE FROM events WHERE time_ms < ?', upTo).changes, done: next === undefined };
     });
   }
@@ -82,8 +90,8 @@ export class SqliteEvents implements EventStore {
   }
 
   async get(id: string): Promise<AdmissionEvent | undefined> {
-    const row = this.db.get<{ body: string }>('SELECT body FROM events WHERE id = ?', id);
-    return row && eventOf(row);
+    const row = this.db.get<{ body: string; summary: string | null }>(`SELECT e.body, s.summary FROM events e LEFT JOIN ${SUMMARIES_TABLE} s ON s.event_rowid = e.rowid WHERE e.id = ?`, id);
+    return row && storedEventOf(row);
   }
 
   async prune(before: Instant): Promise<number> {

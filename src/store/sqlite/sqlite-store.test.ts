@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { AdmissionEvent } from '../../events/admission-event.js';
+import { summarizeEvent } from '../../events/event-summary.js';
 import { aRule } from '../../policy/testing/builders.js';
 import { EVENT_SIDE_TABLES, indexEvent } from '../event-index.js';
 import { openStore } from '../open-store.js';
@@ -101,11 +102,17 @@ describe('the SQLite store on a file', () => {
       expect(await walked({ cve: 'CVE-2024-0002' })).toEqual(ids(old.slice(4)));
       expect(await walked({})).toEqual(ids(old));
       for (const event of old) expect(await store.events.get(event.id)).toStrictEqual(event);
+      // Stored before migration 5 kept summaries: listed, they are summarized from their bodies.
+      expect((await store.events.list({}, { limit: 10 })).events).toStrictEqual(newestFirst(old).map(summarizeEvent));
+      expect((await store.events.list({ cve: 'GHSA-aaaa-bbbb-cccc' }, { limit: 10 })).events).toStrictEqual(newestFirst(crowded).map(summarizeEvent));
       // Stored after it, in the same millisecond: found beside them, in order; pruned with them.
       const later = anEvent({ time: at(1), seed: 9, images: image(['CVE-2024-0001']) });
       expect(await store.events.insert([later, ...old])).toBe(1);
       expect(await walked({ cve: 'CVE-2024-0001' })).toEqual(ids([...old.slice(0, 4), later]));
+      // Its summary is kept, and goes with it.
+      expect(summaries(file)).toBe(1);
       expect(await store.events.prune(at(2))).toBe(5);
+      expect(summaries(file)).toBe(0);
       expect(await walked({ cve: 'CVE-2024-0001' })).toEqual([]);
       expect(await walked({ cve: 'CVE-2024-0002' })).toEqual(ids(old.slice(4)));
     } finally {
@@ -161,6 +168,16 @@ describe('the SQLite store on a file', () => {
 });
 
 /** A new database file migrated up to `version` and no further, as an older Portcullis left it. */
+/** How many event summaries the file holds (read through a connection of its own). */
+function summaries(file: string): number {
+  const connection = new Database(file, { readonly: true });
+  try {
+    return (connection.prepare('SELECT count(*) AS n FROM event_summaries').get() as { n: number }).n;
+  } finally {
+    connection.close();
+  }
+}
+
 function databaseAtSchema(file: string, version: number): Database.Database {
   const raw = new Database(file);
   raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)');
