@@ -103,6 +103,12 @@ export function selectEvents(dialect: SqlDialect, from: string, where: readonly 
   ].join('\n');
 }
 
+/** One event by id, whole: its body and, stored since migration 5, its summary (rows.storedEventOf joins them). */
+export function selectEvent(dialect: SqlDialect): string {
+  const { column, join } = dialect.summary;
+  return `SELECT e.body, ${column} AS summary FROM events e${join} WHERE e.id = ${dialect.placeholder(1)}`;
+}
+
 export interface EventListRow {
   id: string;
   time_ms: number;

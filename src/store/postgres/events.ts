@@ -2,7 +2,7 @@ import type { AdmissionEvent } from '../../events/admission-event.js';
 import { splitEvent } from '../../events/event-summary.js';
 import { decodeCursor } from '../event-cursor.js';
 import { EVENT_SIDE_TABLES, indexEvent } from '../event-index.js';
-import { eventListQuery, pageLimit, pageOf, placeholders, type EventListRow, type SqlDialect } from '../event-query.js';
+import { eventListQuery, pageLimit, pageOf, placeholders, selectEvent, type EventListRow, type SqlDialect } from '../event-query.js';
 import { millisOf } from '../instants.js';
 import { storedEventOf } from '../rows.js';
 import type { EventFilter, EventPage, EventStore, Instant } from '../store.js';
@@ -81,7 +81,7 @@ export class PostgresEvents implements EventStore {
   }
 
   async get(id: string): Promise<AdmissionEvent | undefined> {
-    const row = await this.db.get<{ body: string; summary: string | null }>('SELECT body, summary FROM events WHERE id = $1', id);
+    const row = await this.db.get<{ body: string; summary: string | null }>(selectEvent(POSTGRES), id);
     return row && storedEventOf(row);
   }
 

@@ -3,7 +3,7 @@ import type { AdmissionEvent } from '../../events/admission-event.js';
 import { splitEvent } from '../../events/event-summary.js';
 import { decodeCursor } from '../event-cursor.js';
 import { indexEvent, RULE_AND_IMAGE_TABLES } from '../event-index.js';
-import { eventListQuery, pageLimit, pageOf, sideFilters, type EventListRow, type SqlDialect } from '../event-query.js';
+import { eventListQuery, pageLimit, pageOf, selectEvent, sideFilters, type EventListRow, type SqlDialect } from '../event-query.js';
 import { millisOf } from '../instants.js';
 import { storedEventOf } from '../rows.js';
 import type { EventFilter, EventPage, EventStore, Instant } from '../store.js';
@@ -90,7 +90,7 @@ export class SqliteEvents implements EventStore {
   }
 
   async get(id: string): Promise<AdmissionEvent | undefined> {
-    const row = this.db.get<{ body: string; summary: string | null }>(`SELECT e.body, s.summary FROM events e LEFT JOIN ${SUMMARIES_TABLE} s ON s.event_rowid = e.rowid WHERE e.id = ?`, id);
+    const row = this.db.get<{ body: string; summary: string | null }>(selectEvent(SQLITE), id);
     return row && storedEventOf(row);
   }
 
