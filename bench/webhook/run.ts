@@ -4,7 +4,8 @@
 // warm-up resolves each tag once, then asks for the working set twice). Beside it, the same
 // load against a no-op HTTPS server that parses the review and allows: the floor for Node.
 // Prints requests/s, p50/p99/p99.9 latency, memory and CPU time per request (all of the target's
-// threads, the collector's and the outbox's included: what a review costs the machine): at full
+// threads, the collector's and the outbox's included: what a review costs the machine; and its
+// main thread's alone, which reads and decides every review, on Linux with one process): at full
 // load, paced at half the no-op's rate (when the webhook can take it) and at half its own, and for
 // clients in a loop; and at full load against images without findings, where nothing is recorded
 // (the decision path alone).
@@ -190,6 +191,8 @@ interface TargetState {
   readonly rss: number;
   /** CPU time the target's process has used, all its threads (µs). */
   readonly cpuMicros?: number;
+  /** Of it, its main thread's: the one that reads and decides every review (one webhook process; Linux). */
+  readonly mainThreadCpuMicros?: number;
   /** The event loop's delay over the whole run, when the target measures it. */
   readonly loopDelayP99Ms?: number;
   readonly loopDelayMaxMs?: number;
@@ -211,12 +214,21 @@ async function state(url: string, reset = false, sample?: 'start' | 'stop'): Pro
   });
 }
 
-/** The run, with the target's CPU time per request answered (all its threads, the collector's too). */
-async function withCpu<T extends Load>(target: Target, run: () => Promise<T>): Promise<T & { cpuPerRequest?: number }> {
-  const before = (await state(target.memoryUrl)).cpuMicros;
+type Measured = Load & { cpuPerRequest?: number; mainCpuPerRequest?: number };
+
+/**
+ * The run, with the target's CPU time per request answered: all its threads (the collector's and
+ * the outbox's too), and its main thread's alone, which reads and decides every review and so
+ * bounds the throughput of one process.
+ */
+async function withCpu<T extends Load>(target: Target, run: () => Promise<T>): Promise<T & Measured> {
+  const before = await state(target.memoryUrl);
   const result = await run();
-  const after = (await state(target.memoryUrl)).cpuMicros;
-  return before === undefined || after === undefined || result.total === 0 ? result : { ...result, cpuPerRequest: (after - before) / result.total };
+  const after = await state(target.memoryUrl);
+  const perRequest = (from?: number, to?: number) => (from === undefined || to === undefined || result.total === 0 ? undefined : (to - from) / result.total);
+  const all = perRequest(before.cpuMicros, after.cpuMicros);
+  const main = perRequest(before.mainThreadCpuMicros, after.mainThreadCpuMicros);
+  return { ...result, ...(all !== undefined && { cpuPerRequest: all }), ...(main !== undefined && { mainCpuPerRequest: main }) };
 }
 
 /**
@@ -235,8 +247,9 @@ async function warm(url: string): Promise<void> {
   }
 }
 
-const row = (name: string, l: Load & { cpuPerRequest?: number }, rss: number) =>
-  `${name.padEnd(34)} ${l.rps.toFixed(0).padStart(8)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${l.p999.toFixed(2).padStart(8)} ${(rss / 1048576).toFixed(0).padStart(8)} ${String(l.errors + l.non2xx).padStart(7)} ${(l.cpuPerRequest === undefined ? '' : l.cpuPerRequest.toFixed(0)).padStart(9)}`;
+const micros = (value: number | undefined) => (value === undefined ? '' : value.toFixed(0));
+const row = (name: string, l: Measured, rss: number) =>
+  `${name.padEnd(34)} ${l.rps.toFixed(0).padStart(8)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${l.p999.toFixed(2).padStart(8)} ${(rss / 1048576).toFixed(0).padStart(8)} ${String(l.errors + l.non2xx).padStart(7)} ${micros(l.cpuPerRequest).padStart(9)} ${micros(l.mainCpuPerRequest).padStart(9)}`;
 
 const noop = await start('noop');
 await warm(noop.url);
@@ -309,7 +322,7 @@ if (cgroup) {
   console.log(`  the webhook ran in a memory cgroup of ${cgroup.limitMiB} MiB, as in a pod with that limit: ${peak === undefined ? '' : `at most ${(peak / 1048576).toFixed(0)} MiB charged to it (the page cache it brought in included), `}${cgroup.oomKills()} killed for memory`);
 }
 console.log(`  target ready in ${(readyMs / 1000).toFixed(1)} s (snapshot filled in ${(Number(webhook.info.fillMs) / 1000).toFixed(1)} s; reused when present)`);
-console.log(`${''.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p99.9 ms'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'errors'.padStart(7)} ${'CPU µs/r'.padStart(9)}`);
+console.log(`${''.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p99.9 ms'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'errors'.padStart(7)} ${'CPU µs/r'.padStart(9)} ${'main µs/r'.padStart(9)}`);
 console.log(row('no-op HTTPS (floor), full load', noopFull, noopRss));
 console.log(row('webhook, full load', webhookFull, webhookRss));
 if (cleanFull) console.log(row('same, no findings: nothing recorded', cleanFull, cleanRss));
@@ -319,6 +332,7 @@ console.log(row(`webhook at ${ownHalf} req/s (half its own)*`, webhookOwnHalf, w
 for (const [rate, result] of webhookExtra) console.log(row(`webhook at ${rate} req/s*`, result, webhookRss));
 console.log(row('webhook, 4 clients in a loop', webhookFour, webhookRss));
 console.log(row('webhook, one client in a loop', webhookSerial, webhookRss));
+console.log(`  CPU µs/r: the target process's CPU time per request, all its threads; main µs/r: its main thread's alone, which reads and decides every review${values.workers === '1' ? '' : ' (not measured with workers)'}`);
 console.log(`  * paced: requests spread evenly over each second, on ${connections} connections, latency counted from when each was due${webhookHalf ? '' : `; half the no-op's rate (${half} req/s) is beyond the webhook's full-load throughput, so it is not run`}`);
 if (webhookState.loopDelayP99Ms !== undefined) console.log(`  webhook event loop delay over the measured runs (after the warm-up): p99 ${webhookState.loopDelayP99Ms.toFixed(1)} ms, max ${webhookState.loopDelayMaxMs?.toFixed(1)} ms`);
 if (values.events === 'store') console.log(`  events stored in a SQLite store by the outbox's thread, as the all-in-one serve does: ${String(webhookState.storedEvents)}, for ${reviewsToWebhook} reviews sent to the webhook`);

@@ -68,7 +68,7 @@ function memory(request: IncomingMessage, response: ServerResponse): void {
   const answer = () => {
     response.writeHead(200, { 'content-type': 'application/json' });
     const cpu = process.cpuUsage();
-    response.end(JSON.stringify({ ...process.memoryUsage(), cpuMicros: cpu.user + cpu.system, storedEvents: countStored?.(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }));
+    response.end(JSON.stringify({ ...process.memoryUsage(), cpuMicros: cpu.user + cpu.system, mainThreadCpuMicros: mainThreadCpuMicros(), storedEvents: countStored?.(), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }));
   };
   if (request.url?.endsWith('?reset')) loopDelay.reset();
   // Answered once sampling has started, or once the sample is written.
@@ -267,15 +267,30 @@ async function serveWebhook(dataDir: string, source: SyntheticSource, fillMs: nu
   );
 }
 
+/**
+ * CPU time of the thread this runs on (µs): answered by the memory endpoint, on the main thread,
+ * which reads and decides every review. Linux's /proc (clock ticks of 10 ms); undefined elsewhere.
+ */
+function mainThreadCpuMicros(): number | undefined {
+  try {
+    return cpuTicksOf(readFileSync('/proc/thread-self/stat', 'utf8')) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime and stime, the 14th and 15th fields of a /proc stat line, in clock ticks (100 a second on Linux). */
+function cpuTicksOf(stat: string): number {
+  // The command's name, in parentheses, may hold spaces: the fields are counted from its end.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
 /** A pool's memory and CPU time: the primary's and every worker's (read from /proc). */
 function poolMemory(response: ServerResponse): void {
   const pids = [process.pid, ...Object.values(cluster.workers ?? {}).map((worker) => worker?.process.pid)];
   const rssOf = (pid: number | undefined) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux).
-  const cpuOf = (pid: number | undefined) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  };
+  const cpuOf = (pid: number | undefined) => cpuTicksOf(readFileSync(`/proc/${pid}/stat`, 'utf8')) * 10_000;
   const rss = pids.reduce<number>((sum, pid) => sum + rssOf(pid), 0);
   const cpuMicros = pids.reduce<number>((sum, pid) => sum + cpuOf(pid), 0);
   response.writeHead(200, { 'content-type': 'application/json' });
