@@ -127,6 +127,51 @@ describe('the SQLite store on a file', () => {
     }
   });
 
+  test('migration 6 declares the events\' rowids, which their CVEs and summaries are keyed by: copied as they were, and kept through VACUUM', async () => {
+    const file = join(dir, 'schema-5.db');
+    databaseAtSchema(file, 5).close();
+    const image = (cves: string[]) => [{ reference: 'registry.example.com/team/app:1.0', violations: [{ rule: 'audit-high', cves }] }];
+    // Odd seeds also name CVE-2024-0002; seeds 3 and 6 are the oldest, pruned below.
+    const cvesOf = (seed: number) => (seed % 2 === 0 ? ['CVE-2024-0001'] : ['CVE-2024-0001', 'CVE-2024-0002']);
+    const events = [1, 2, 3, 4, 5, 6].map((seed) => anEvent({ time: at(seed % 3), seed, images: image(cvesOf(seed)) }));
+    // Stored as a build at schema 5 stored them: its event code is this one.
+    const early = new SqliteStore(file);
+    expect(await early.events.insert(events)).toBe(events.length);
+    await early.close();
+    // As BigInts: the rowids pass 2^53, where numbers would round neighbours together.
+    const rowids = (connection: Database.Database) => connection.prepare('SELECT rowid AS rowid, id FROM events ORDER BY rowid').safeIntegers(true).all();
+    const before = new Database(file, { readonly: true });
+    const stored = rowids(before);
+    before.close();
+
+    const store = await openStore(`sqlite:${file}`);
+    try {
+      await store.migrate();
+      const raw = new Database(file);
+      try {
+        const columns = raw.prepare('SELECT name, type, pk FROM pragma_table_info(?) WHERE pk > 0').all('events');
+        expect(columns).toEqual([{ name: 'time_key', type: 'INTEGER', pk: 1 }]);
+        expect(rowids(raw)).toEqual(stored);
+        // Rows freed among the rest, as retention leaves them, then the file compacted.
+        expect(await store.events.prune(at(1))).toBe(2);
+        raw.exec('VACUUM');
+        expect(rowids(raw)).toEqual(stored.slice(2));
+      } finally {
+        raw.close();
+      }
+      const kept = events.filter((event) => event.time >= at(1));
+      const ids = (list: readonly AdmissionEvent[]) => newestFirst(list).map((e) => e.id);
+      expect(await walk(store, { cve: 'CVE-2024-0002' }, 1)).toEqual(ids([events[0], events[4]] as AdmissionEvent[]));
+      expect(await walk(store, { cve: 'CVE-2024-0001' }, 1)).toEqual(ids(kept));
+      expect((await store.events.list({}, { limit: 10 })).events).toStrictEqual(newestFirst(kept).map(summarizeEvent));
+      for (const event of kept) expect(await store.events.get(event.id)).toStrictEqual(event);
+      // Stored after it: a retried delivery is still stored once, by id.
+      expect(await store.events.insert(kept)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('prune lets go of the thread between chunks, so that what shares it (the webhook of `serve`) answers meanwhile', async () => {
     const store = await openStore(`sqlite:${join(dir, 'prune.db')}`);
     try {
