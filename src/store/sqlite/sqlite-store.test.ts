@@ -165,7 +165,7 @@ describe('the SQLite store on a file', () => {
       expect(await walk(store, { cve: 'CVE-2024-0001' }, 1)).toEqual(ids(kept));
       expect((await store.events.list({}, { limit: 10 })).events).toStrictEqual(newestFirst(kept).map(summarizeEvent));
       for (const event of kept) expect(await store.events.get(event.id)).toStrictEqual(event);
-      // Stored after it: a retried delivery is still stored once, by id.
+      // A delivery repeated after the migration stores nothing: the id is still unique.
       expect(await store.events.insert(kept)).toBe(0);
     } finally {
       await store.close();
