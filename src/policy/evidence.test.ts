@@ -1,5 +1,9 @@
-// What evidence says it takes on the heap: the snapshot's evidence cache bounds itself by it.
+// What evidence answers, and what it says it takes on the heap: the snapshot's evidence cache
+// bounds itself by it.
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { SEVERITIES, severityRank } from '../findings/severity.js';
+import { ImageEvidence } from './evidence.js';
 import { aFinding, aRule, aTarget, cveExemption, decide, scannedImage } from './testing/builders.js';
 
 const findings = (count: number) => Array.from({ length: count }, (_, i) => aFinding(`CVE-2026-${String(i).padStart(5, '0')}`, i % 2 === 0 ? 'Critical' : 'High'));
@@ -42,5 +46,22 @@ describe('ImageEvidence.bytes', () => {
     // The 100 Critical findings are the evidence's severity index: nothing like 8 bytes for each.
     expect(evidence.bytes - before).toBeGreaterThan(0);
     expect(evidence.bytes - before).toBeLessThan(8 * 100);
+  });
+});
+
+describe('ImageEvidence.withSeverities', () => {
+  const anyFindings = fc
+    .array(fc.record({ id: fc.integer({ min: 0, max: 40 }), severity: fc.constantFrom(...SEVERITIES), score: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }) }), { maxLength: 30 })
+    .map((list) => list.map(({ id, severity, score }) => aFinding(`CVE-2024-${String(id).padStart(4, '0')}`, severity, score === undefined ? {} : { cvss: { score: score / 10 } })));
+
+  test('lists the findings of the severities in the mask, worst first, as filtering every finding would; the same list when asked again', () => {
+    fc.assert(
+      fc.property(anyFindings, fc.integer({ min: 0, max: 31 }), (list, mask) => {
+        const evidence = new ImageEvidence(list);
+        const selected = evidence.withSeverities(mask);
+        expect(selected).toEqual(evidence.findings.filter((f) => (mask & (1 << severityRank(f.severity))) !== 0));
+        expect(evidence.withSeverities(mask)).toBe(selected);
+      }),
+    );
   });
 });
