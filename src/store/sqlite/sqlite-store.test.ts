@@ -79,10 +79,9 @@ describe('the SQLite store on a file', () => {
   test('migration 4 indexes the CVEs of the events stored before it, and gives them rowids of their time', async () => {
     const file = join(dir, 'schema-3.db');
     const raw = databaseAtSchema(file, 3);
-    const image = (cves: string[]) => [{ reference: 'registry.example.com/team/app:1.0', violations: [{ rule: 'audit-high', cves }] }];
     // Three in one millisecond, stored greatest id first (their old rowids disagree with their ids), and two others.
-    const crowded = [3, 2, 1].map((seed) => anEvent({ time: at(1), seed, images: image(['CVE-2024-0001', 'GHSA-aaaa-bbbb-cccc']) }));
-    const old = [...crowded, anEvent({ time: at(0), seed: 4, images: image(['CVE-2024-0001']) }), anEvent({ time: at(2), seed: 5, images: image(['CVE-2024-0002']) })];
+    const crowded = [3, 2, 1].map((seed) => anEvent({ time: at(1), seed, images: imageNaming(['CVE-2024-0001', 'GHSA-aaaa-bbbb-cccc']) }));
+    const old = [...crowded, anEvent({ time: at(0), seed: 4, images: imageNaming(['CVE-2024-0001']) }), anEvent({ time: at(2), seed: 5, images: imageNaming(['CVE-2024-0002']) })];
     const insertEvent = raw.prepare(`INSERT INTO events (id, time_ms, cluster, namespace, decision, dry_run, kind, name, body) VALUES (?, ?, NULL, ?, ?, 0, ?, ?, ?)`);
     for (const [i, event] of old.entries()) {
       const index = indexEvent(event, `old[${i}]`);
@@ -106,7 +105,7 @@ describe('the SQLite store on a file', () => {
       expect((await store.events.list({}, { limit: 10 })).events).toStrictEqual(newestFirst(old).map(summarizeEvent));
       expect((await store.events.list({ cve: 'GHSA-aaaa-bbbb-cccc' }, { limit: 10 })).events).toStrictEqual(newestFirst(crowded).map(summarizeEvent));
       // Stored after it, in the same millisecond: found beside them, in order; pruned with them.
-      const later = anEvent({ time: at(1), seed: 9, images: image(['CVE-2024-0001']) });
+      const later = anEvent({ time: at(1), seed: 9, images: imageNaming(['CVE-2024-0001']) });
       expect(await store.events.insert([later, ...old])).toBe(1);
       expect(await walked({ cve: 'CVE-2024-0001' })).toEqual(ids([...old.slice(0, 4), later]));
       // Its summary is kept, and goes with it.
@@ -130,10 +129,9 @@ describe('the SQLite store on a file', () => {
   test('migration 6 declares the events\' rowids, which their CVEs and summaries are keyed by: copied as they were, and kept through VACUUM', async () => {
     const file = join(dir, 'schema-5.db');
     databaseAtSchema(file, 5).close();
-    const image = (cves: string[]) => [{ reference: 'registry.example.com/team/app:1.0', violations: [{ rule: 'audit-high', cves }] }];
     // Odd seeds also name CVE-2024-0002; seeds 3 and 6 are the oldest, pruned below.
     const cvesOf = (seed: number) => (seed % 2 === 0 ? ['CVE-2024-0001'] : ['CVE-2024-0001', 'CVE-2024-0002']);
-    const events = [1, 2, 3, 4, 5, 6].map((seed) => anEvent({ time: at(seed % 3), seed, images: image(cvesOf(seed)) }));
+    const events = [1, 2, 3, 4, 5, 6].map((seed) => anEvent({ time: at(seed % 3), seed, images: imageNaming(cvesOf(seed)) }));
     // Stored as a build at schema 5 stored them: its event code is this one.
     const early = new SqliteStore(file);
     expect(await early.events.insert(events)).toBe(events.length);
@@ -214,6 +212,11 @@ describe('the SQLite store on a file', () => {
 
 /** A new database file migrated up to `version` and no further, as an older Portcullis left it. */
 /** How many event summaries the file holds (read through a connection of its own). */
+/** An event's images: one, whose one violation matched these CVEs. */
+function imageNaming(cves: string[]) {
+  return [{ reference: 'registry.example.com/team/app:1.0', violations: [{ rule: 'audit-high', cves }] }];
+}
+
 function summaries(file: string): number {
   const connection = new Database(file, { readonly: true });
   try {
