@@ -9,12 +9,14 @@
 // load, paced at half the no-op's rate (when the webhook can take it) and at half its own, and for
 // clients in a loop; and at full load against images without findings, where nothing is recorded
 // (the decision path alone).
-//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --paced 100,500 --cpu-prof DIR]
+//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --paced 100,500 --rounds 1 --cpu-prof DIR]
 //                         [-- --memory-limit MiB --digest-cache-size N --evidence-cache-mib N --heap-sample FILE [--heap-sample-all]]
 // `--memory-limit`: the webhook runs in a memory cgroup of that size, as in a pod with that limit
 // (root only; see memory-limit.ts). `--digest-cache-size` defaults to --images (every tag cached).
 // `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
-// benchmark's rules, hundreds in scope of every request.
+// benchmark's rules, hundreds in scope of every request. `--rounds N`: the two full-load runs N
+// times, taking turns, and the median of each (and of the ratio): on a shared machine whose speed
+// varies from minute to minute, one pair of runs can put the ratio anywhere in a span of 10 points.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -41,6 +43,8 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** `store`: events go into a SQLite store, as the all-in-one `serve` keeps them, instead of to a control plane. */
     events: { type: 'string', default: 'control-plane' },
+    /** The no-op's and the webhook's full-load runs this many times each, taking turns; the medians are reported. */
+    rounds: { type: 'string', default: '1' },
     /** More paced runs, at these rates (req/s, comma-separated): the latency at a cluster's own admission rate. */
     paced: { type: 'string' },
     /** The webhook in a memory cgroup of this many MiB, as a pod with that memory limit. */
@@ -60,6 +64,8 @@ const connections = Number(values.connections);
 const imageCount = Number(values.images);
 const extraRates = (values.paced ?? '').split(',').filter((rate) => rate.trim() !== '').map(Number);
 if (extraRates.some((rate) => !(rate > 0))) throw new Error(`--paced ${values.paced}: rates in requests per second, comma-separated (e.g. 100,500)`);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${values.rounds}: a whole number of rounds, 1 or more`);
 const cgroup = values['memory-limit'] === undefined ? undefined : memoryCgroup(Number(values['memory-limit']));
 
 interface Target {
@@ -247,15 +253,27 @@ async function warm(url: string): Promise<void> {
   }
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** The run of median throughput (the lower middle one of an even count): its latencies and CPU belong to one run. */
+function medianRun(runs: readonly Measured[]): Measured {
+  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)] as Measured;
+}
+
 const micros = (value: number | undefined) => (value === undefined ? '' : value.toFixed(0));
 const row = (name: string, l: Measured, rss: number) =>
   `${name.padEnd(34)} ${l.rps.toFixed(0).padStart(8)} ${l.p50.toFixed(2).padStart(8)} ${l.p99.toFixed(2).padStart(8)} ${l.p999.toFixed(2).padStart(8)} ${(rss / 1048576).toFixed(0).padStart(8)} ${String(l.errors + l.non2xx).padStart(7)} ${micros(l.cpuPerRequest).padStart(9)} ${micros(l.mainCpuPerRequest).padStart(9)}`;
 
 const noop = await start('noop');
 await warm(noop.url);
-const noopFull = await withCpu(noop, () => load(noop.url));
+const noopRuns = [await withCpu(noop, () => load(noop.url))];
 const noopRss = (await state(noop.url)).rss;
-noop.child.kill();
+// Kept, idle, for the rounds that follow the webhook's first run.
+if (rounds === 1) noop.child.kill();
 
 const startedAt = performance.now();
 const reviewsBefore = uid;
@@ -264,7 +282,8 @@ const readyMs = performance.now() - startedAt;
 await warm(webhook.url);
 await state(webhook.memoryUrl, true);
 if (values['heap-sample'] !== undefined) await state(webhook.memoryUrl, false, 'start');
-const webhookFull = await withCpu(webhook, () => load(webhook.url));
+const webhookRuns = [await withCpu(webhook, () => load(webhook.url))];
+let [webhookFull] = webhookRuns as [Measured];
 if (values['heap-sample'] !== undefined) {
   await state(webhook.memoryUrl, false, 'stop');
   console.log(`webhook, full load: ${webhookFull.rps.toFixed(0)} req/s (${webhookFull.total} requests); ${values['heap-sample-all'] ? 'its allocations are' : 'what survived a scavenge is'} in ${values['heap-sample']}:`);
@@ -283,6 +302,19 @@ if (values['cpu-prof'] !== undefined) {
   console.log(`  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/<file>.cpuprofile --last ${seconds} --requests ${webhookFull.total}`);
   process.exit(0);
 }
+/** Reviews the no-op's rounds took since the webhook started: not the webhook's. */
+let noopReviewsMeanwhile = 0;
+for (let round = 1; round < rounds; round++) {
+  const from = uid;
+  noopRuns.push(await withCpu(noop, () => load(noop.url)));
+  noopReviewsMeanwhile += uid - from;
+  webhookRuns.push(await withCpu(webhook, () => load(webhook.url)));
+}
+if (rounds > 1) noop.child.kill();
+const noopFull = medianRun(noopRuns);
+webhookFull = medianRun(webhookRuns);
+const ratios = webhookRuns.map((run, i) => run.rps / (noopRuns[i] as Measured).rps);
+const ratio = median(ratios);
 const half = Math.max(1, Math.round(noopFull.rps / 2));
 // The target's load, paced evenly (see paced-load.ts), when the webhook can take it at all: past
 // its full-load throughput the queue only grows for as long as the run lasts.
@@ -301,7 +333,7 @@ const webhookSerial = await withCpu(webhook, () => load(webhook.url, undefined, 
 const webhookState = await state(webhook.memoryUrl);
 const webhookRss = webhookState.rss;
 webhook.child.kill();
-const reviewsToWebhook = uid - reviewsBefore;
+const reviewsToWebhook = uid - reviewsBefore - noopReviewsMeanwhile;
 // The decision path alone: the same reviews, rules and images, but no image has a finding, so
 // every review is plainly allowed and records no event. What is left between it and the no-op
 // is reading, planning, resolving and deciding the review.
@@ -338,7 +370,11 @@ if (webhookState.loopDelayP99Ms !== undefined) console.log(`  webhook event loop
 if (values.events === 'store') console.log(`  events stored in a SQLite store by the outbox's thread, as the all-in-one serve does: ${String(webhookState.storedEvents)}, for ${reviewsToWebhook} reviews sent to the webhook`);
 else console.log(`  events posted to the control plane (POST /api/v1/events, from the outbox's thread): ${await eventsReceived()}, for ${reviewsToWebhook} reviews sent to the webhook (warm-up included; those of its last moments were still in the outbox)`);
 if (cleanFull) console.log(`  no findings: the same reviews against images without findings, all allowed, no event recorded (the decision path alone): ${((cleanFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's throughput`);
-console.log(`  webhook throughput is ${((webhookFull.rps / noopFull.rps) * 100).toFixed(0)}% of the no-op's (target: at least 50%); p99 at half the no-op's load: ${webhookHalf ? `${webhookHalf.p99.toFixed(2)} ms` : 'beyond its throughput'} (target: under 5 ms)`);
+if (rounds > 1) {
+  const list = (runs: readonly Measured[]) => runs.map((run) => run.rps.toFixed(0)).join(', ');
+  console.log(`  full load, ${rounds} rounds taking turns (the rows above are the median run of each): no-op ${list(noopRuns)} req/s; webhook ${list(webhookRuns)} req/s; the webhook's share each round ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}, median ${(ratio * 100).toFixed(0)}%`);
+}
+console.log(`  webhook throughput is ${(ratio * 100).toFixed(0)}% of the no-op's${rounds > 1 ? `, the median of ${rounds} rounds` : ''} (target: at least 50%); p99 at half the no-op's load: ${webhookHalf ? `${webhookHalf.p99.toFixed(2)} ms` : 'beyond its throughput'} (target: under 5 ms)`);
 // Its pipe would keep this process running.
 eventSink.child.kill();
 cgroup?.remove();
