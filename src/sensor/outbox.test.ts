@@ -1,6 +1,7 @@
 // The outbox against a real control plane and real SQLite files: no event lost, none stored twice,
 // whether the control plane is away, the webhook dies, or a delivery fails halfway.
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { AdmissionEvent } from '../events/admission-event.js';
 import { anEvent } from '../store/testing/builders.js';
@@ -166,6 +167,34 @@ describe('the outbox', () => {
     if (event) await outbox.record(event);
     await until(() => outbox.pending() === 0);
     expect(await stored()).toEqual([event?.id]);
+  });
+
+  test('at a steady rate each delivery carries what one linger gathered, not what the last round trip let gather', async () => {
+    const sizes: number[] = [];
+    const received = new Set<string>();
+    const sink: EventSink = {
+      deliver: async (batch) => {
+        sizes.push(batch.length);
+        for (const event of batch) received.add(event.id);
+        await sleep(10);
+      },
+    };
+    const lingerMs = 100;
+    const outbox = openOutbox({ sink, lingerMs, batchSize: 500 });
+    // Both threads up first: a sender thread still starting would take the first second's events in one delivery.
+    await outbox.ready();
+    outbox.start();
+    const started = performance.now();
+    for (const event of events(300)) {
+      await outbox.record(event);
+      await sleep(1);
+    }
+    const elapsed = performance.now() - started;
+    await until(() => outbox.pending() === 0);
+    expect(received.size).toBe(300);
+    // Back to back, each delivery would take the events of the last one's 10 ms: dozens of them.
+    expect(sizes.length).toBeLessThanOrEqual(Math.ceil(elapsed / lingerMs) + 2);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(300);
   });
 
   test('an event the control plane refuses is set aside; the rest of its batch is delivered', async () => {

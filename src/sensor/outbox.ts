@@ -254,7 +254,7 @@ export class Outbox {
    * delivery; what was not delivered stays pending (and a started outbox retries it).
    */
   flush(): Promise<void> {
-    return this.send();
+    return this.send(true);
   }
 
   /**
@@ -304,15 +304,16 @@ export class Outbox {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       // A failure is logged and retried by send(); nothing to do here.
-      this.send().catch(() => undefined);
+      this.send(false).catch(() => undefined);
     }, delayMs);
     this.timer.unref();
   }
 
-  private send(): Promise<void> {
+  /** `untilEmpty` false (the background's): see drain. */
+  private send(untilEmpty: boolean): Promise<void> {
     return this.serial.run(async () => {
       try {
-        await this.drain();
+        await this.drain(this.options.sink, untilEmpty);
         this.failures = 0;
       } catch (error) {
         this.failures += 1;
@@ -329,10 +330,24 @@ export class Outbox {
     });
   }
 
-  private async drain(sink = this.options.sink): Promise<void> {
+  /**
+   * Delivers batch after batch; `untilEmpty` false: stops after a batch that was not full, and
+   * what was recorded meanwhile waits for the linger its records started. Going on at once made
+   * the sender post whatever the last delivery's round trip had let gather, a few events, so
+   * that under a steady load every POST, with its answer and its delete, carried a few events
+   * rather than what one linger gathers (webhook benchmark, full load, two alternated pairs: the
+   * sender thread's CPU 123 and 142 µs an event before, 75 and 73 after; paced at half its
+   * full-load rate, the whole process's 2,319 and 3,011 µs a review before, 1,845 and 1,900 after).
+   */
+  private async drain(sink: EventSink, untilEmpty = true): Promise<void> {
     for (;;) {
       if (this.closed) return;
-      if ((await this.deliver({ limit: this.batchSize }, sink)) === 0) return;
+      const delivered = await this.deliver({ limit: this.batchSize }, sink);
+      if (delivered === 0) return;
+      if (!untilEmpty && delivered < this.batchSize) {
+        if (this.pending() > 0) this.wake(this.options.lingerMs ?? 100);
+        return;
+      }
     }
   }
 
