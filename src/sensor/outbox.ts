@@ -29,7 +29,7 @@ export interface OutboxOptions {
   readonly logger?: Logger;
   /** Events per delivery, 1 to 500; default 500. */
   readonly batchSize?: number;
-  /** How long the sender waits after a record, so that a burst goes in one delivery; default 100 ms. */
+  /** How long the sender waits after a record, so that a burst goes in one delivery, and a steady load one delivery a linger; default 100 ms. */
   readonly lingerMs?: number;
   /** The wait after a failed delivery, doubled each time up to maxRetryMs; default 1 s, 60 s. */
   readonly retryMs?: number;
