@@ -210,13 +210,12 @@ describe('the SQLite store on a file', () => {
   });
 });
 
-/** A new database file migrated up to `version` and no further, as an older Portcullis left it. */
-/** How many event summaries the file holds (read through a connection of its own). */
 /** An event's images: one, whose one violation matched these CVEs. */
 function imageNaming(cves: string[]) {
   return [{ reference: 'registry.example.com/team/app:1.0', violations: [{ rule: 'audit-high', cves }] }];
 }
 
+/** How many event summaries the file holds (read through a connection of its own). */
 function summaries(file: string): number {
   const connection = new Database(file, { readonly: true });
   try {
@@ -226,6 +225,7 @@ function summaries(file: string): number {
   }
 }
 
+/** A new database file migrated up to `version` and no further, as an older Portcullis left it. */
 function databaseAtSchema(file: string, version: number): Database.Database {
   const raw = new Database(file);
   raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)');
