@@ -46,7 +46,7 @@ export const DEFAULT_TAG_CACHE = 16_384;
  * the tags asked about, the digest cache, the rules and the requests in flight, and the collector
  * needs room above what lives: V8 grows a heap of under 2 GB by as little as a third before it
  * marks it all again, so that every megabyte kept here makes full collections more frequent.
- * Measured under a 512 MiB limit (README, "Memory"): a tenth by the estimate of then kept p99 at
+ * Measured under a 512 MiB limit (bench/README.md, "Memory"): a tenth by the estimate of then kept p99 at
  * 100 reviews/s at 9–16 ms, three tenths at 33 ms, a twentieth 14 ms with more reads from disk.
  * That estimate was 15 % under what the heap held; ImageEvidence.bytes is now within a few per
  * cent, so the same point is 12 % (under 1 GiB: some 2,100 images of 50 findings, 65 MB on the
