@@ -266,12 +266,7 @@ export class Outbox {
   handOff(sink: EventSink): Promise<void> {
     // No more deliveries to the control plane: one in flight is given up (its events stay
     // pending, and go to the peer), and none is retried after.
-    this.running = false;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    clearInterval(this.rejectedTimer);
-    this.abort.abort();
-    this.sender.abortDelivery();
+    this.stopDeliveries();
     this.abort = new AbortController();
     // The events set aside go too: in an outbox about to go, they would be lost. The other
     // replica tries them on the control plane, and sets them aside itself if it refuses them again.
@@ -281,16 +276,21 @@ export class Outbox {
     });
   }
 
-  /** Stops the sender (a delivery in flight is aborted: it stays pending) and closes the file. Does not flush. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /** No more deliveries, nor retries of what was set aside; one in flight is aborted (its events stay pending). */
+  private stopDeliveries(): void {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
     clearInterval(this.rejectedTimer);
     this.abort.abort();
     this.sender.abortDelivery();
+  }
+
+  /** Stops the sender (a delivery in flight is aborted: it stays pending) and closes the file. Does not flush. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopDeliveries();
     await this.serial.idle();
     // Records not yet answered are written first: a thread takes its messages in order.
     await this.writer.close();
