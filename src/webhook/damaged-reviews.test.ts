@@ -1,0 +1,71 @@
+// The whole decision on damaged AdmissionReviews (the real ones, damaged at random places): every
+// one is answered, allowed or denied by the rules, or refused with a 400 naming the field, and none
+// is taken for a fault of the webhook's own, which the failure mode would decide (closed: denied,
+// with "could not evaluate"). Answers stay within what Kubernetes shows: warnings of at most 120
+// characters, under 4,096 bytes in all.
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { DEFAULT_SETTINGS } from '../api/settings.js';
+import { WARNING_MAX_CHARS, WARNINGS_MAX_BYTES } from '../admission/answer.js';
+import { damagedReviews } from '../admission/testing/damaged-reviews.js';
+import type { AdmissionEvent } from '../events/admission-event.js';
+import { compileRule } from '../policy/compile.js';
+import { ImageEvidence } from '../policy/evidence.js';
+import type { PolicySnapshot } from '../sensor/policy-snapshot.js';
+import { AdmissionHandler } from './admission-handler.js';
+import { WebhookMetrics } from './metrics.js';
+import { fakeDigest, findingsOf, ruleOf, silentLogger } from './testing/webhook-harness.js';
+
+/** Every image has Critical and High findings: the Deny rule denies new images, the Audit rule audits the rest. */
+const evidence = new ImageEvidence([...findingsOf('Critical', 5), ...findingsOf('High', 20, 'CVE-2023-2')]);
+const snapshot: PolicySnapshot = {
+  rules: () => [compileRule(ruleOf('deny-critical')), compileRule(ruleOf('audit-high', { action: 'Audit', conditions: { severities: ['High', 'Critical'] } }))],
+  lookup: () => ({ digest: fakeDigest('d'), evidence }),
+  account: () => undefined,
+  cluster: () => undefined,
+  settings: () => DEFAULT_SETTINGS,
+  state: { rulesSeq: 1, scansSeq: 1, syncedAt: '2026-11-27T00:00:00.000Z', stale: false },
+};
+
+interface Answer {
+  readonly response?: { readonly allowed: boolean; readonly warnings?: readonly string[]; readonly status?: { readonly code?: number; readonly message?: string } };
+  readonly error?: { readonly message: string };
+}
+
+describe('the webhook on damaged AdmissionReviews', () => {
+  test('answers each by the rules or refuses it with a 400: never a fault of its own', async () => {
+    const recorded: AdmissionEvent[] = [];
+    const handler = new AdmissionHandler({
+      snapshot,
+      recorder: { record: async (event) => void recorded.push(event) },
+      metrics: new WebhookMetrics(),
+      logger: silentLogger(),
+      failureMode: 'closed',
+      deadlineMs: 2000,
+    });
+    const outcomes = { decided: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(damagedReviews(), async ({ review }) => {
+        recorded.length = 0;
+        const { status, body } = await handler.handle('validate', review);
+        const answer = body as Answer;
+        expect([200, 400]).toContain(status);
+        const faults = recorded.filter((event) => event.decision === 'Error');
+        expect(faults.map((event) => event.message)).toEqual([]);
+        const refused = status === 400 || answer.response?.status?.code === 400;
+        if (refused) {
+          outcomes.refused++;
+          expect(answer.error?.message ?? answer.response?.status?.message).toMatch(/\S/);
+          return;
+        }
+        outcomes.decided++;
+        const warnings = answer.response?.warnings ?? [];
+        for (const warning of warnings) expect(warning.length).toBeLessThanOrEqual(WARNING_MAX_CHARS);
+        expect(Buffer.byteLength(warnings.join(''))).toBeLessThanOrEqual(WARNINGS_MAX_BYTES);
+      }),
+      { numRuns: 1_000 },
+    );
+    expect(outcomes.refused).toBeGreaterThan(50);
+    expect(outcomes.decided).toBeGreaterThan(50);
+  });
+});
