@@ -28,21 +28,39 @@ const snapshot: PolicySnapshot = {
 };
 
 interface Answer {
-  readonly response?: { readonly allowed: boolean; readonly warnings?: readonly string[]; readonly status?: { readonly code?: number; readonly message?: string } };
+  readonly response?: {
+    readonly allowed: boolean;
+    readonly warnings?: readonly string[];
+    readonly status?: { readonly code?: number; readonly message?: string };
+    readonly patch?: string;
+  };
   readonly error?: { readonly message: string };
+}
+
+function handlerOn(recorded: AdmissionEvent[]): AdmissionHandler {
+  return new AdmissionHandler({
+    snapshot,
+    recorder: { record: async (event) => void recorded.push(event) },
+    metrics: new WebhookMetrics(),
+    logger: silentLogger(),
+    failureMode: 'closed',
+    deadlineMs: 2000,
+  });
+}
+
+/** The value at a JSON pointer (RFC 6901), or undefined when the path leads nowhere. */
+function at(value: unknown, pointer: string): unknown {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce<unknown>((node, token) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[token] : undefined), value);
 }
 
 describe('the webhook on damaged AdmissionReviews', () => {
   test('answers each by the rules or refuses it with a 400: never a fault of its own', async () => {
     const recorded: AdmissionEvent[] = [];
-    const handler = new AdmissionHandler({
-      snapshot,
-      recorder: { record: async (event) => void recorded.push(event) },
-      metrics: new WebhookMetrics(),
-      logger: silentLogger(),
-      failureMode: 'closed',
-      deadlineMs: 2000,
-    });
+    const handler = handlerOn(recorded);
     const outcomes = { decided: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(damagedReviews(), async ({ review }) => {
@@ -67,5 +85,29 @@ describe('the webhook on damaged AdmissionReviews', () => {
     );
     expect(outcomes.refused).toBeGreaterThan(50);
     expect(outcomes.decided).toBeGreaterThan(50);
+  });
+
+  test('/mutate pins only images that are there: every patch replaces a string at a path of the object', async () => {
+    const handler = handlerOn([]);
+    let patched = 0;
+    await fc.assert(
+      fc.asyncProperty(damagedReviews(), async ({ review }) => {
+        const { status, body } = await handler.handle('mutate', review);
+        expect([200, 400]).toContain(status);
+        const patch = (body as Answer).response?.patch;
+        if (patch === undefined) return;
+        patched++;
+        const object = (review as { request: { object: unknown } }).request.object;
+        const operations = JSON.parse(Buffer.from(patch, 'base64').toString('utf8')) as { op: string; path: string; value: unknown }[];
+        expect(operations.length).toBeGreaterThan(0);
+        for (const { op, path, value } of operations) {
+          expect(op).toBe('replace');
+          expect(typeof at(object, path)).toBe('string');
+          expect(value).toMatch(/@sha256:[0-9a-f]{64}$/);
+        }
+      }),
+      { numRuns: 1_000 },
+    );
+    expect(patched).toBeGreaterThan(50);
   });
 });
