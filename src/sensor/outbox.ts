@@ -68,6 +68,7 @@ export class Outbox {
   private readonly serial = new Serial();
   private readonly logger: Logger;
   private readonly batchSize: number;
+  private readonly lingerMs: number;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private closed = false;
@@ -115,6 +116,7 @@ export class Outbox {
   ) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.batchSize = Math.max(1, Math.min(OUTBOX_BATCH_MAX, Math.floor(options.batchSize ?? OUTBOX_BATCH_MAX)));
+    this.lingerMs = options.lingerMs ?? 100;
     // Once, at the start: from here on this outbox is the file's only writer.
     this.count = db.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox')?.n ?? 0;
     this.rejectedCount = this.rejectedInFile();
@@ -160,7 +162,7 @@ export class Outbox {
       () => {
         this.count += count;
         for (const g of group) g.resolve();
-        this.wake(this.options.lingerMs ?? 100);
+        this.wake(this.lingerMs);
       },
       (error: Error) => {
         for (const g of group) g.reject(error);
@@ -345,7 +347,7 @@ export class Outbox {
       const delivered = await this.deliver({ limit: this.batchSize }, sink);
       if (delivered === 0) return;
       if (!untilEmpty && delivered < this.batchSize) {
-        if (this.pending() > 0) this.wake(this.options.lingerMs ?? 100);
+        if (this.pending() > 0) this.wake(this.lingerMs);
         return;
       }
     }
