@@ -12,6 +12,7 @@ import type { RegistryCredentials } from '../registry/hosts.js';
 import { OciClient, type ManifestLookup } from '../registry/oci-client.js';
 import { DigestResolver } from '../registry/resolver.js';
 import { LocalSnapshot, SNAPSHOT_FILE, type SnapshotChange } from '../sensor/local-snapshot.js';
+import { SnapshotReader } from '../sensor/snapshot-reader.js';
 import { connectionToken } from '../sensor/control-plane.js';
 import type { EventSink } from '../sensor/event-sinks.js';
 import { OUTBOX_FILE, Outbox } from '../sensor/outbox.js';
@@ -121,6 +122,8 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const threaded = sharing?.role === 'follows' ? undefined : options.source.portable;
   const snapshot = LocalSnapshot.open(snapshotFile, {
     ...(options.evidenceCacheBytes !== undefined && { evidenceCacheBytes: options.evidenceCacheBytes }),
+    // What memory does not hold is read off the admission thread, within each review's deadline.
+    reader: new SnapshotReader(snapshotFile, log),
     ...(sharing?.role === 'syncs' && threaded === undefined && { onChange: (change: SnapshotChange) => sharing.publish(change) }),
   });
   // Subscribed as the file is read: a change told before was committed before, and is in what was read.
