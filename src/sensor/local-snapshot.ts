@@ -206,13 +206,10 @@ export class LocalSnapshot implements PolicySnapshot {
     return new LocalSnapshot(openLocalDatabase(file, SCHEMA, 'NORMAL'), options);
   }
 
-  private readonly reader: SnapshotReads | undefined;
-
   private constructor(
     private readonly db: SqliteDatabase,
     private readonly options: LocalSnapshotOptions,
   ) {
-    this.reader = options.reader;
     this.evidence = new SegmentedLruCache(options.evidenceCacheSize ?? DEFAULT_EVIDENCE_CACHE, {
       maxWeight: options.evidenceCacheBytes ?? defaultEvidenceCacheBytes(),
       weigh: (entry) => ENTRY_BYTES + (entry?.evidence?.bytes ?? 0),
@@ -264,11 +261,14 @@ export class LocalSnapshot implements PolicySnapshot {
     if (tag === undefined) return undefined;
     const known = this.keyByTag.get(tag);
     if (known !== undefined) return known === null ? undefined : this.entry(known);
-    if (this.reader === undefined) {
+    const { reader } = this.options;
+    if (reader === undefined) {
       const key = this.rememberTag(tag, this.db.get<{ key: string }>(TAG_KEY_SQL, tag)?.key);
       return key === undefined ? undefined : this.entry(key);
     }
-    return this.readTag(tag, this.reader).then((key) => (key === undefined ? undefined : this.entry(key)));
+    // The key scans name the tag by (the primary key wins: see writeScans), then its evidence.
+    const keyOf = sharedRead(this.readingTag, tag, () => reader.keyOfTag(tag), (key) => this.rememberTag(tag, key), (key) => key);
+    return keyOf.then((key) => (key === undefined ? undefined : this.entry(key)));
   }
 
   account(provider: CloudProvider, account: string): AccountSettings | undefined {
@@ -364,7 +364,7 @@ export class LocalSnapshot implements PolicySnapshot {
   }
 
   close(): void {
-    this.reader?.close();
+    this.options.reader?.close();
     this.forget([], [], true);
     this.db.close();
   }
@@ -378,23 +378,15 @@ export class LocalSnapshot implements PolicySnapshot {
       return cached ?? undefined;
     }
     this.evidenceMisses += 1;
-    if (this.reader === undefined) return this.rememberEvidence(key, this.db.all<EvidenceRow>(EVIDENCE_ROWS_SQL, key));
-    let reading = this.readingEvidence.get(key);
-    if (reading === undefined) {
-      const read: Promise<SnapshotEntry | undefined> = this.reader.evidenceRows(key).then(
-        (rows) => {
-          if (this.readingEvidence.get(key) !== read) return rows.length === 0 ? undefined : entryOf(key, rows);
-          this.readingEvidence.delete(key);
-          return this.rememberEvidence(key, rows);
-        },
-        (error: unknown) => {
-          if (this.readingEvidence.get(key) === read) this.readingEvidence.delete(key);
-          throw error;
-        },
-      );
-      this.readingEvidence.set(key, (reading = read));
-    }
-    return reading;
+    const { reader } = this.options;
+    if (reader === undefined) return this.rememberEvidence(key, this.db.all<EvidenceRow>(EVIDENCE_ROWS_SQL, key));
+    return sharedRead(
+      this.readingEvidence,
+      key,
+      () => reader.evidenceRows(key),
+      (rows) => this.rememberEvidence(key, rows),
+      (rows) => (rows.length === 0 ? undefined : entryOf(key, rows)),
+    );
   }
 
   private rememberEvidence(key: string, rows: readonly EvidenceRow[]): SnapshotEntry | undefined {
@@ -403,26 +395,6 @@ export class LocalSnapshot implements PolicySnapshot {
     // The rules' answers are remembered on the evidence as they are asked: the cache weighs it again.
     entry?.evidence?.onGrow(() => this.evidence.reweigh(key, entry));
     return entry ?? undefined;
-  }
-
-  /** The key scans name `tag` by (the primary key wins: see writeScans), read in the reader thread. */
-  private readTag(tag: string, reader: SnapshotReads): Promise<string | undefined> {
-    let reading = this.readingTag.get(tag);
-    if (reading === undefined) {
-      const read: Promise<string | undefined> = reader.keyOfTag(tag).then(
-        (key) => {
-          if (this.readingTag.get(tag) !== read) return key;
-          this.readingTag.delete(tag);
-          return this.rememberTag(tag, key);
-        },
-        (error: unknown) => {
-          if (this.readingTag.get(tag) === read) this.readingTag.delete(tag);
-          throw error;
-        },
-      );
-      this.readingTag.set(tag, (reading = read));
-    }
-    return reading;
   }
 
   /** null: no scan names the tag (asked before, so asked again). */
@@ -588,6 +560,30 @@ export class LocalSnapshot implements PolicySnapshot {
  */
 function storedFindings(scan: SyncScan): string {
   return encodeFindings(mergeFindings([scanOf(scan.scanner, scan.findings.map(compactFinding))]).sort(compareFindings));
+}
+
+/**
+ * One read per id in flight in `reading`, shared by every caller meanwhile. What it brings is
+ * kept (`keep`) if the read is still there when it answers; a change drops it from there (see
+ * LocalSnapshot.forget), and then those waiting get `unkept` of it, which nothing keeps. A read
+ * that fails is not remembered: the next caller reads again.
+ */
+function sharedRead<R, T>(reading: Map<string, Promise<T>>, id: string, read: () => Promise<R>, keep: (value: R) => T, unkept: (value: R) => T): Promise<T> {
+  const inFlight = reading.get(id);
+  if (inFlight !== undefined) return inFlight;
+  const answer: Promise<T> = read().then(
+    (value) => {
+      if (reading.get(id) !== answer) return unkept(value);
+      reading.delete(id);
+      return keep(value);
+    },
+    (error: unknown) => {
+      if (reading.get(id) === answer) reading.delete(id);
+      throw error;
+    },
+  );
+  reading.set(id, answer);
+  return answer;
 }
 
 /** As the store's image record: scanners in name order, merged; dated by the newest scan. */

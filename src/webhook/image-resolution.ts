@@ -104,9 +104,7 @@ function withinDeadline(found: SnapshotLookup, context: ResolutionContext): Snap
 function fromSnapshot(reference: string, parsed: ImageReference, context: ResolutionContext, key: ImageReference, decidedBy: string | undefined): TargetImage | Promise<TargetImage> {
   const found = withinDeadline(context.snapshot.lookup(key), context);
   if (!(found instanceof Promise)) return imageOf(reference, parsed, context, key, decidedBy, found);
-  return found.then((entry) => {
-    return entry === TIMED_OUT ? unread(reference, parsed, decidedBy ?? key.digest, context) : imageOf(reference, parsed, context, key, decidedBy, entry);
-  });
+  return found.then((entry) => (entry === TIMED_OUT ? unread(reference, parsed, decidedBy ?? key.digest, context) : imageOf(reference, parsed, context, key, decidedBy, entry)));
 }
 
 /**
