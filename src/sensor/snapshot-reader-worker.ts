@@ -38,7 +38,8 @@ port.on('message', (request: SnapshotReadRequest) => {
   }
   try {
     reads ??= open();
-    if (request.kind === 'evidence') post({ kind: 'evidence', ticket: request.ticket, rows: reads.evidence.all(request.key) });
+    if (request.kind === 'open') post({ kind: 'opened', ticket: request.ticket });
+    else if (request.kind === 'evidence') post({ kind: 'evidence', ticket: request.ticket, rows: reads.evidence.all(request.key) });
     else post({ kind: 'tag', ticket: request.ticket, key: reads.tag.get(request.tag)?.key ?? null });
   } catch (error) {
     post({ kind: 'failed', ticket: request.ticket, message: (error as Error).message });

@@ -1,8 +1,9 @@
 // The snapshot reading what memory does not hold in a thread of its own (as the webhook's does):
 // lookups answer a promise of what a snapshot reading on its own thread would answer at once,
 // share one read per image, keep nothing a change made stale, and fail plainly.
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Finding } from '../findings/model.js';
 import { parseImageReference } from '../images/reference.js';
@@ -158,6 +159,42 @@ describe('a snapshot reading in a thread', () => {
       expect(await reader.keyOfTag(TAG)).toBe(digestOf('1'));
     } finally {
       reader.close();
+    }
+  });
+
+  test('ready: the thread has opened the file before the first read; one it cannot open is logged, and reads try again', async () => {
+    const openFiles = () => readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/self/fd/${fd}`)];
+      } catch {
+        return [];
+      }
+    });
+    const logged: { msg: string; file: string; err?: { message: string } }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line) as (typeof logged)[number]) });
+
+    put(open(), scanOf('1', ['CVE-2026-0001']));
+    const reader = new SnapshotReader(file, logger);
+    try {
+      const before = openFiles().filter((path) => path === file).length;
+      await reader.ready();
+      expect(openFiles().filter((path) => path === file).length).toBe(before + 1);
+      expect(logged).toEqual([]);
+    } finally {
+      reader.close();
+    }
+
+    const absent = join(temp.dir, 'absent.db');
+    const missing = new SnapshotReader(absent, logger);
+    try {
+      await missing.ready();
+      expect(logged).toEqual([expect.objectContaining({ file: absent, msg: 'the snapshot reader thread could not open the snapshot; each read tries again', err: expect.objectContaining({ message: `reading the snapshot ${absent}: unable to open database file` }) })]);
+      const written = LocalSnapshot.open(absent);
+      opened.push(written);
+      put(written, scanOf('2', ['CVE-2026-0002']));
+      expect(await missing.keyOfTag(TAG)).toBe(digestOf('2'));
+    } finally {
+      missing.close();
     }
   });
 
