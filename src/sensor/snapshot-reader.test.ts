@@ -207,6 +207,26 @@ describe('a snapshot reading in a thread', () => {
     expect(failing.evidenceCache()).toMatchObject({ images: 0, misses: 2 });
   });
 
+  test('a thread that dies fails the reads it had; a read a second later starts another', async () => {
+    put(open(), scanOf('1', ['CVE-2026-0001']));
+    const reader = new SnapshotReader(file);
+    try {
+      await reader.ready();
+      // As an out-of-memory or a native fault ends the thread (private: nothing else may end it),
+      // with a read asked of it that it will not answer.
+      const dying = reader['worker']?.terminate();
+      const inFlight = reader.evidenceRows(digestOf('1'));
+      await dying;
+      await expect(inFlight).rejects.toThrow(`the thread reading the snapshot ${file} stopped`);
+      // Not started again for every review meanwhile.
+      await expect(reader.keyOfTag(TAG)).rejects.toThrow(`the thread reading the snapshot ${file} stopped; another starts in a moment`);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(await reader.keyOfTag(TAG)).toBe(digestOf('1'));
+    } finally {
+      reader.close();
+    }
+  });
+
   test('closed, its reads in flight fail, and so do later ones', async () => {
     put(open(), scanOf('1', ['CVE-2026-0001']));
     const reader = new SnapshotReader(file);
