@@ -4,7 +4,7 @@ import type { AdmissionEvent, EventDecision } from '../events/admission-event.js
 import { buildAdmissionEvent } from '../events/build-event.js';
 import { tryParseImageReference } from '../images/reference.js';
 import type { CompiledRule } from '../policy/compile.js';
-import { decisionOf, evaluate, type Evaluation, type Violation } from '../policy/evaluate.js';
+import { decisionOf, evaluate, noEvidence, type Evaluation, type Violation } from '../policy/evaluate.js';
 import type { ClusterContext, EvaluationTarget, TargetImage } from '../policy/target.js';
 import {
   allowedAnswer,
@@ -61,9 +61,10 @@ const EVENT_MESSAGE_MAX = 1000;
  *   Allowed. A Deny is not enforced on an image the plan marks (controller-made, unchanged), on an
  *   UPDATE that resolves a tag to the digest the old object pinned, when gating is off for the
  *   account, or under break-glass (decision BreakGlass, allowed).
- * - An Unresolved image is checked by every rule in scope as if it violated it ("tag could not be
- *   resolved to a digest"): with failure mode closed a Deny rule then blocks it unless the Deny
- *   is not enforced for one of the reasons above; open admits it with a warning, audited.
+ * - An Unresolved image (its tag not resolved, or its findings not read, in time) is checked by
+ *   every rule in scope as if it violated it: with failure mode closed a Deny rule then blocks it
+ *   unless the Deny is not enforced for one of the reasons above; open admits it with a warning,
+ *   audited.
  * - Recorded: everything but a plain Allowed; a plain Allowed too when an image was unresolved,
  *   when gating is off, or when `recordAllowed` is set.
  */
@@ -184,7 +185,7 @@ function imageViolationsOf(bound: BoundImage, violations: readonly Violation[]):
   const outcome = hasDeny ? (bound.notEnforced === 'failure mode open' ? 'allowed: failure mode open' : `not denied: ${bound.notEnforced ?? 'audited'}`) : 'audit';
   const base = { reference: image.reference, ...(image.digest !== undefined && { digest: image.digest }), violations: own };
   if (own.length === 0 && image.status === 'Unresolved') {
-    return { image: { ...base, summary: 'tag could not be resolved to a digest', outcome: 'no rule applies' }, blocking };
+    return { image: { ...base, summary: noEvidence(image), outcome: 'no rule applies' }, blocking };
   }
   return { image: own.length > 0 && blocking.length === 0 ? { ...base, outcome } : base, blocking };
 }

@@ -110,7 +110,7 @@ function violation(rule: CompiledRule, image: TargetImage, reason: Violation['re
 
 /** Why an image has no usable evidence for this rule, or undefined when it has. */
 function missingEvidence(rule: CompiledRule, image: TargetImage, at: number): string | undefined {
-  if (image.status !== 'Scanned' || !image.evidence) return NO_EVIDENCE[image.status === 'Scanned' ? 'NotScanned' : image.status];
+  if (image.status !== 'Scanned' || !image.evidence) return noEvidence(image);
   const { scannedAt } = image.evidence;
   // A scan of unknown age is taken as current: it cannot be shown to be too old.
   if (rule.maxScanAgeMs !== undefined && scannedAt !== undefined && at - scannedAt > rule.maxScanAgeMs) {
@@ -125,6 +125,13 @@ const NO_EVIDENCE: Readonly<Record<Exclude<TargetImage['status'], 'Scanned'>, st
   Unsupported: 'scanning is not supported for this image',
   Unresolved: 'tag could not be resolved to a digest',
 };
+
+/** Why an image has no evidence to evaluate (its status is not Scanned, or it came without any). */
+export function noEvidence(image: TargetImage): string {
+  // Unresolved with its digest known: the tag was resolved, but its findings not read in time.
+  if (image.status === 'Unresolved' && image.digest !== undefined) return 'findings could not be read in time';
+  return NO_EVIDENCE[image.status === 'Scanned' ? 'NotScanned' : image.status];
+}
 
 function workloadInScope(rule: CompiledRule, subject: WorkloadSubject): boolean {
   for (const scope of rule.workloadScopes) if (!WORKLOAD_SCOPES[scope.kind as keyof typeof WORKLOAD_SCOPES](scope, subject)) return false;

@@ -8,6 +8,7 @@ import { DEFAULT_SETTINGS } from '../api/settings.js';
 import { LocalSnapshot, type SnapshotChange } from './local-snapshot.js';
 import type { SyncRules, SyncScan, SyncScans } from './sync-protocol.js';
 import { digestOf, tempDir } from './testing/control-plane.js';
+import { answered } from './testing/answered.js';
 
 let temp: ReturnType<typeof tempDir>;
 let snapshot: LocalSnapshot;
@@ -44,7 +45,7 @@ function rules(...changes: { id: string; version?: number; seq: number; rule?: R
   };
 }
 
-const ids = (text: string) => snapshot.lookup(ref(text))?.evidence?.findings.map((f) => f.id);
+const ids = (text: string) => answered(snapshot.lookup(ref(text)))?.evidence?.findings.map((f) => f.id);
 
 describe('rules', () => {
   test('compiled in name order with their id and version; disabled and deleted rules are not evaluated', () => {
@@ -88,20 +89,20 @@ describe('rules', () => {
     expect(() => snapshot.apply({ rules: rules({ id: 'r2', seq: 2, rule: broken }), scans: page(scan({ findings: [finding('CVE-1')] })) })).toThrow(/not a duration/);
     expect(snapshot.rules().map((rule) => rule.ref.id)).toEqual(['r1']);
     expect(snapshot.state.rulesSeq).toBe(1);
-    expect(snapshot.lookup(ref(TAG))).toBeUndefined();
+    expect(answered(snapshot.lookup(ref(TAG)))).toBeUndefined();
   });
 });
 
 describe('scans', () => {
   test('found by digest and by tag, with the digest the decision is made for', () => {
     snapshot.apply({ scans: page(scan({ findings: [finding('CVE-1', 'Critical'), finding('CVE-2')] })) });
-    const byTag = snapshot.lookup(ref(TAG));
+    const byTag = answered(snapshot.lookup(ref(TAG)));
     expect(byTag?.digest).toBe(digestOf('1'));
     expect(byTag?.evidence?.counts).toEqual({ Critical: 1, High: 1, Medium: 0, Low: 0, Unknown: 0 });
-    expect(snapshot.lookup(ref(`registry.example.com/team/app@${digestOf('1')}`))).toBe(byTag);
+    expect(answered(snapshot.lookup(ref(`registry.example.com/team/app@${digestOf('1')}`)))).toBe(byTag);
     expect(byTag?.evidence?.scannedAt).toBe(Date.parse('2026-02-01T00:00:00.000Z'));
-    expect(snapshot.lookup(ref('registry.example.com/team/app:2.0'))).toBeUndefined();
-    expect(snapshot.lookup(ref(`registry.example.com/team/app@${digestOf('9')}`))).toBeUndefined();
+    expect(answered(snapshot.lookup(ref('registry.example.com/team/app:2.0')))).toBeUndefined();
+    expect(answered(snapshot.lookup(ref(`registry.example.com/team/app@${digestOf('9')}`)))).toBeUndefined();
   });
 
   test('a newer scan of the same image and scanner replaces the older; an older one arriving late is kept out', () => {
@@ -120,7 +121,7 @@ describe('scans', () => {
         scan({ scanner: 'grype', findings: [finding('GHSA-aaaa', 'Critical', ['CVE-2024-1']), finding('CVE-2024-2', 'Low')] }),
       ),
     });
-    const evidence = snapshot.lookup(ref(TAG))?.evidence;
+    const evidence = answered(snapshot.lookup(ref(TAG)))?.evidence;
     expect(evidence?.findings.map((f) => [f.id, f.severity])).toEqual([
       ['CVE-2024-1', 'Critical'],
       ['CVE-2024-2', 'Low'],
@@ -136,16 +137,16 @@ describe('scans', () => {
 
     // The tag moves to a new build; the old digest keeps its evidence.
     snapshot.apply({ scans: page(scan({ keys: [digestOf('2')], manifestDigest: digestOf('2'), scannedAt: '2026-02-05T00:00:00.000Z', findings: [finding('CVE-2')] })) });
-    expect(snapshot.lookup(ref(TAG))?.digest).toBe(digestOf('2'));
+    expect(answered(snapshot.lookup(ref(TAG)))?.digest).toBe(digestOf('2'));
     expect(ids(`registry.example.com/team/app@${digestOf('1')}`)).toEqual(['CVE-1']);
     // An older build's report naming the tag does not move it back.
     snapshot.apply({ scans: page(scan({ keys: [digestOf('3')], manifestDigest: digestOf('3'), scannedAt: '2026-01-05T00:00:00.000Z', findings: [] })) });
-    expect(snapshot.lookup(ref(TAG))?.digest).toBe(digestOf('2'));
+    expect(answered(snapshot.lookup(ref(TAG)))?.digest).toBe(digestOf('2'));
   });
 
   test('a report keyed by image id is found by its tag, without a digest', () => {
     snapshot.apply({ scans: page(scan({ keys: [`id:${digestOf('7')}`], manifestDigest: undefined, tags: ['docker.io/library/local:dev'], findings: [finding('CVE-7')] })) });
-    const entry = snapshot.lookup(ref('local:dev'));
+    const entry = answered(snapshot.lookup(ref('local:dev')));
     expect(entry?.digest).toBeUndefined();
     expect(entry?.evidence?.findings.map((f) => f.id)).toEqual(['CVE-7']);
   });
@@ -155,18 +156,18 @@ describe('scans', () => {
     snapshot = LocalSnapshot.open(join(temp.dir, 'tags.db'), { tagCacheSize: 2 });
     const tagOf = (i: number) => `registry.example.com/app-${i}:1`;
     const LATER = 'registry.example.com/later:1';
-    expect(snapshot.lookup(ref(LATER))).toBeUndefined();
+    expect(answered(snapshot.lookup(ref(LATER)))).toBeUndefined();
     snapshot.apply({ scans: page(...Array.from({ length: 10 }, (_, i) => scan({ keys: [digestOf(String(i + 1))], manifestDigest: digestOf(String(i + 1)), tags: [tagOf(i)], findings: [finding(`CVE-${i}`)] }))) });
     // Ten tags through a cache of two, twice over: each found, by the key its scan named.
-    for (let round = 0; round < 2; round++) for (let i = 0; i < 10; i++) expect(snapshot.lookup(ref(tagOf(i)))?.digest).toBe(digestOf(String(i + 1)));
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 10; i++) expect(answered(snapshot.lookup(ref(tagOf(i))))?.digest).toBe(digestOf(String(i + 1)));
     // Asked (and not found) before; now a scan names it.
-    expect(snapshot.lookup(ref(LATER))).toBeUndefined();
+    expect(answered(snapshot.lookup(ref(LATER)))).toBeUndefined();
     snapshot.apply({ scans: page(scan({ keys: [digestOf('20')], manifestDigest: digestOf('20'), tags: [LATER], findings: [finding('CVE-20')] })) });
-    expect(snapshot.lookup(ref(LATER))?.digest).toBe(digestOf('20'));
+    expect(answered(snapshot.lookup(ref(LATER)))?.digest).toBe(digestOf('20'));
     // A tag in the cache that moves to a new build is read again.
-    expect(snapshot.lookup(ref(tagOf(9)))?.digest).toBe(digestOf('10'));
+    expect(answered(snapshot.lookup(ref(tagOf(9))))?.digest).toBe(digestOf('10'));
     snapshot.apply({ scans: page(scan({ keys: [digestOf('21')], manifestDigest: digestOf('21'), scannedAt: '2026-02-05T00:00:00.000Z', tags: [tagOf(9)], findings: [] })) });
-    expect(snapshot.lookup(ref(tagOf(9)))?.digest).toBe(digestOf('21'));
+    expect(answered(snapshot.lookup(ref(tagOf(9))))?.digest).toBe(digestOf('21'));
   });
 
   test('evidence is cached up to its bound and rebuilt after a change or an eviction', () => {
@@ -174,15 +175,15 @@ describe('scans', () => {
     snapshot = LocalSnapshot.open(join(temp.dir, 'small.db'), { evidenceCacheSize: 2 });
     const tags = ['a', 'b', 'c'].map((name) => `registry.example.com/${name}:1`);
     snapshot.apply({ scans: page(...tags.map((tag, i) => scan({ keys: [digestOf(String(i + 1))], manifestDigest: digestOf(String(i + 1)), tags: [tag], findings: [finding(`CVE-${i}`)] }))) });
-    const a = snapshot.lookup(ref(tags[0] ?? ''));
-    expect(snapshot.lookup(ref(tags[0] ?? ''))).toBe(a);
+    const a = answered(snapshot.lookup(ref(tags[0] ?? '')));
+    expect(answered(snapshot.lookup(ref(tags[0] ?? '')))).toBe(a);
     // Asked for once, b and c cannot push out a, asked for twice.
-    snapshot.lookup(ref(tags[1] ?? ''));
-    snapshot.lookup(ref(tags[2] ?? ''));
-    expect(snapshot.lookup(ref(tags[0] ?? ''))).toBe(a);
+    answered(snapshot.lookup(ref(tags[1] ?? '')));
+    answered(snapshot.lookup(ref(tags[2] ?? '')));
+    expect(answered(snapshot.lookup(ref(tags[0] ?? '')))).toBe(a);
     // Asked for twice each, they can.
-    for (const tag of [tags[1], tags[1], tags[2], tags[2]]) snapshot.lookup(ref(tag ?? ''));
-    const again = snapshot.lookup(ref(tags[0] ?? ''));
+    for (const tag of [tags[1], tags[1], tags[2], tags[2]]) answered(snapshot.lookup(ref(tag ?? '')));
+    const again = answered(snapshot.lookup(ref(tags[0] ?? '')));
     expect(again).not.toBe(a);
     expect(again).toEqual(a);
 
@@ -193,10 +194,10 @@ describe('scans', () => {
   test('the evidence cache counts what it answered and what was read from disk, an image the snapshot lacks too', () => {
     snapshot.apply({ scans: page(scan({ keys: [digestOf('1')], manifestDigest: digestOf('1'), tags: ['registry.example.com/counted:1'], findings: [finding('CVE-2026-1')] })) });
     const start = snapshot.evidenceCache();
-    snapshot.lookup(ref('registry.example.com/counted:1'));
-    snapshot.lookup(ref('registry.example.com/counted:1'));
-    snapshot.lookup(ref(`registry.example.com/absent@${digestOf('2')}`));
-    snapshot.lookup(ref(`registry.example.com/absent@${digestOf('2')}`));
+    answered(snapshot.lookup(ref('registry.example.com/counted:1')));
+    answered(snapshot.lookup(ref('registry.example.com/counted:1')));
+    answered(snapshot.lookup(ref(`registry.example.com/absent@${digestOf('2')}`)));
+    answered(snapshot.lookup(ref(`registry.example.com/absent@${digestOf('2')}`)));
     const counted = snapshot.evidenceCache();
     expect({ hits: counted.hits - start.hits, misses: counted.misses - start.misses }).toEqual({ hits: 2, misses: 2 });
   });
@@ -209,19 +210,19 @@ describe('scans', () => {
     const many = Array.from({ length: 300 }, (_, i) => finding(`CVE-2026-${i}`));
     snapshot.apply({ scans: page(...Array.from({ length: 40 }, (_, i) => scan({ keys: [digestOf(String(i + 1))], manifestDigest: digestOf(String(i + 1)), tags: [tagOf(i)], findings: many }))) });
     // Each image of 300 findings weighs some 100 kB: a count of 4,096 would keep all forty.
-    for (let round = 0; round < 2; round++) for (let i = 0; i < 40; i++) snapshot.lookup(ref(tagOf(i)));
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 40; i++) answered(snapshot.lookup(ref(tagOf(i))));
     const full = snapshot.evidenceCache();
     expect(full.images).toBeGreaterThan(10);
     expect(full.images).toBeLessThan(25);
     expect(full.bytes).toBeLessThanOrEqual(bound);
     // The last image asked for grows by an answer a rule remembers on it, as the engine does.
-    const last = snapshot.lookup(ref(tagOf(39)))?.evidence;
+    const last = answered(snapshot.lookup(ref(tagOf(39))))?.evidence;
     const before = last?.bytes ?? 0;
     last?.remember('a rule asked', many, many.length);
     const grown = snapshot.evidenceCache();
     expect(grown.bytes - full.bytes).toBeLessThanOrEqual((last?.bytes ?? 0) - before);
     expect(grown.bytes).toBeLessThanOrEqual(bound);
-    expect(snapshot.lookup(ref(tagOf(39)))?.evidence).toBe(last);
+    expect(answered(snapshot.lookup(ref(tagOf(39))))?.evidence).toBe(last);
   });
 });
 
@@ -238,12 +239,12 @@ describe('on disk', () => {
       },
       syncedAt: '2026-03-01T12:00:00.000Z',
     });
-    const before = { rules: snapshot.rules(), entry: snapshot.lookup(ref(TAG)), settings: snapshot.settings(), state: snapshot.state };
+    const before = { rules: snapshot.rules(), entry: answered(snapshot.lookup(ref(TAG))), settings: snapshot.settings(), state: snapshot.state };
     snapshot.close();
 
     snapshot = LocalSnapshot.open(file);
     expect(snapshot.rules()).toEqual(before.rules);
-    expect(snapshot.lookup(ref(TAG))).toEqual(before.entry);
+    expect(answered(snapshot.lookup(ref(TAG)))).toEqual(before.entry);
     expect(snapshot.settings()).toEqual(before.settings);
     expect(snapshot.account('aws', '1')?.gating).toBe(false);
     expect(snapshot.account('aws', '2')).toBeUndefined();
@@ -288,8 +289,8 @@ describe('a resync from another database', () => {
     snapshot.apply({ scans: { scans: [], seq: 1, more: false } });
     expect(snapshot.resyncing).toBe(false);
     expect(ids(TAG)).toEqual(['CVE-KEPT']);
-    expect(snapshot.lookup(ref(OTHER_TAG))).toBeUndefined();
-    expect(snapshot.lookup(ref(`registry.example.com/team/other@${digestOf('2')}`))).toBeUndefined();
+    expect(answered(snapshot.lookup(ref(OTHER_TAG)))).toBeUndefined();
+    expect(answered(snapshot.lookup(ref(`registry.example.com/team/other@${digestOf('2')}`)))).toBeUndefined();
     expect(names()).toEqual(['new-rule']);
   });
 
@@ -315,7 +316,7 @@ describe('a resync from another database', () => {
     snapshot.apply({ rules: rules({ id: 'new-2', seq: 4, rule: { ...DEFAULT_RULE, name: 'another-new-rule' } }), scans: { scans: [], seq: 1, more: false } });
     expect(names()).toEqual(['another-new-rule', 'new-rule']);
     expect(snapshot.resyncing).toBe(false);
-    expect(snapshot.lookup(ref(OTHER_TAG))).toBeUndefined();
+    expect(answered(snapshot.lookup(ref(OTHER_TAG)))).toBeUndefined();
     expect(ids(TAG)).toEqual(['CVE-KEPT']);
   });
 });
@@ -342,7 +343,7 @@ describe('a follower: another snapshot on the same file, told of each change (we
       },
     };
   }
-  const idsIn = (s: LocalSnapshot, text: string) => s.lookup(ref(text))?.evidence?.findings.map((f) => f.id);
+  const idsIn = (s: LocalSnapshot, text: string) => answered(s.lookup(ref(text)))?.evidence?.findings.map((f) => f.id);
 
   test('rules, settings, evidence, tags and state follow the leader; cached evidence of a changed image is dropped', () => {
     leader.apply({ rules: rules({ id: 'r1', seq: 1, rule: { ...DEFAULT_RULE, name: 'first' } }), scans: page(scan({ findings: [finding('CVE-1')] })), syncedAt: '2026-03-01T00:00:00.000Z' });
@@ -352,7 +353,7 @@ describe('a follower: another snapshot on the same file, told of each change (we
       expect(reader.rules().map((rule) => rule.ref.name)).toEqual(['first']);
       expect(idsIn(reader, TAG)).toEqual(['CVE-1']);
       // No scan names the other tag yet: the reader remembers that, until it is told otherwise.
-      expect(reader.lookup(ref(OTHER_TAG))).toBeUndefined();
+      expect(answered(reader.lookup(ref(OTHER_TAG)))).toBeUndefined();
 
       leader.apply({
         rules: rules({ id: 'r2', seq: 2, rule: { ...DEFAULT_RULE, name: 'second', action: 'Deny' } }),
@@ -362,7 +363,7 @@ describe('a follower: another snapshot on the same file, told of each change (we
       });
       // Until it is told, it decides by what it had (its evidence and the tags it asked about cached).
       expect(idsIn(reader, TAG)).toEqual(['CVE-1']);
-      expect(reader.lookup(ref(OTHER_TAG))).toBeUndefined();
+      expect(answered(reader.lookup(ref(OTHER_TAG)))).toBeUndefined();
       catchUp();
       expect(reader.rules().map((rule) => rule.ref.name)).toEqual(['first', 'second']);
       expect(idsIn(reader, TAG)).toEqual(['CVE-2']);
@@ -389,7 +390,7 @@ describe('a follower: another snapshot on the same file, told of each change (we
       leader.apply({ rules: rules({ id: 'n1', seq: 1, rule: { ...DEFAULT_RULE, name: 'new' } }), scans: page(scan({ id: 'scan-kept', seq: 1, findings: [finding('CVE-2')] })) });
       catchUp();
       expect(reader.rules().map((rule) => rule.ref.name)).toEqual(['new']);
-      expect(reader.lookup(ref(OTHER_TAG))).toBeUndefined();
+      expect(answered(reader.lookup(ref(OTHER_TAG)))).toBeUndefined();
       expect(idsIn(reader, TAG)).toEqual(['CVE-2']);
     } finally {
       reader.close();

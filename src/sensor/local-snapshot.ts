@@ -2,7 +2,9 @@
 // restart serves what was synced before even while the control plane is away. Rules and
 // settings sit in memory; tags and findings stay on disk, and what admission asks about (the key
 // a tag names, the evidence of an image, built on demand) is kept in bounded LRUs (a hit is a
-// Map lookup, no I/O), so that memory does not grow with the snapshot.
+// Map lookup, no I/O), so that memory does not grow with the snapshot. What they do not hold
+// the webhook's snapshot reads in a thread of its own (snapshot-reader.ts), never on the
+// admission thread.
 import { getHeapStatistics } from 'node:v8';
 import { DEFAULT_SETTINGS, type Settings } from '../api/settings.js';
 import { mergeFindings } from '../findings/catalog.js';
@@ -17,7 +19,8 @@ import type { AccountSettings, Cluster } from '../store/store.js';
 import { decodeFindings, encodeFindings } from './findings-codec.js';
 import { openLocalDatabase, type LocalSchema } from './local-database.js';
 import { LruCache, SegmentedLruCache } from './lru.js';
-import type { PolicySnapshot, SnapshotEntry, SnapshotState } from './policy-snapshot.js';
+import type { PolicySnapshot, SnapshotEntry, SnapshotLookup, SnapshotState } from './policy-snapshot.js';
+import { EVIDENCE_ROWS_SQL, TAG_KEY_SQL, type EvidenceRow, type SnapshotReads } from './snapshot-reader.js';
 import { compactFinding, type SyncRule, type SyncRules, type SyncScan, type SyncScans, type SyncSettings } from './sync-protocol.js';
 
 export const SNAPSHOT_FILE = 'snapshot.db';
@@ -105,6 +108,13 @@ export interface LocalSnapshotOptions {
    * the workers that read the same file (see follow()).
    */
   readonly onChange?: (change: SnapshotChange) => void;
+  /**
+   * What reads the file for what memory does not hold, off the calling thread (a SnapshotReader on
+   * the same file; closed with the snapshot): lookup then answers a promise for it. The webhook's
+   * snapshot, whose reads must not hold up the admission thread. Without one, lookup reads on the
+   * calling thread (a snapshot that only syncs; tests).
+   */
+  readonly reader?: SnapshotReads;
 }
 
 /**
@@ -146,13 +156,6 @@ interface Applied {
   readonly swept: boolean;
 }
 
-interface EvidenceRow {
-  scanner: string;
-  scannedAt: string | null;
-  receivedAt: string;
-  findings: string;
-}
-
 const NO_SETTINGS: SyncSettings = { settings: DEFAULT_SETTINGS, accounts: [], clusters: [] };
 // Only this generation's heads count: during a resync, what the other database said is not compared with.
 const HEAD = 'SELECT key, scan_id AS scanId, scan_id AS reportHash, effective_ms AS effectiveMs FROM scan_keys WHERE key = ? AND scanner = ? AND generation = ?';
@@ -186,6 +189,13 @@ export class LocalSnapshot implements PolicySnapshot {
   /** Lookups the evidence cache answered (an image not in the snapshot, remembered as such, too), and those read from disk. */
   private evidenceHits = 0;
   private evidenceMisses = 0;
+  /**
+   * Reads in flight in the reader thread, by key and by tag: one read for every lookup meanwhile.
+   * A change to what one reads drops it from here (apply, follow), so that what it brings, which
+   * may be from before the change, is answered to those waiting but not kept.
+   */
+  private readonly readingEvidence = new Map<string, Promise<SnapshotEntry | undefined>>();
+  private readonly readingTag = new Map<string, Promise<string | undefined>>();
   private current: SnapshotState;
   private generation: Generation;
   private readonly applyTx: (changes: SnapshotChanges, rules: RuleWrites | undefined) => Applied;
@@ -245,9 +255,20 @@ export class LocalSnapshot implements PolicySnapshot {
     return this.compiled;
   }
 
-  lookup(ref: ImageReference): SnapshotEntry | undefined {
-    const key = ref.digest ?? this.keyOfTag(taggedName(ref));
-    return key === undefined ? undefined : this.entry(key);
+  lookup(ref: ImageReference): SnapshotLookup {
+    if (ref.digest !== undefined) return this.entry(ref.digest);
+    const tag = taggedName(ref);
+    if (tag === undefined) return undefined;
+    const known = this.keyByTag.get(tag);
+    if (known !== undefined) return known === null ? undefined : this.entry(known);
+    const { reader } = this.options;
+    if (reader === undefined) {
+      const key = this.rememberTag(tag, this.db.get<{ key: string }>(TAG_KEY_SQL, tag)?.key);
+      return key === undefined ? undefined : this.entry(key);
+    }
+    // The key scans name the tag by (the primary key wins: see writeScans), then its evidence.
+    const keyOf = sharedRead(this.readingTag, tag, () => reader.keyOfTag(tag), (key) => this.rememberTag(tag, key), (key) => key);
+    return keyOf.then((key) => (key === undefined ? undefined : this.entry(key)));
   }
 
   account(provider: CloudProvider, account: string): AccountSettings | undefined {
@@ -285,14 +306,9 @@ export class LocalSnapshot implements PolicySnapshot {
       this.compiled = compiled;
     }
     if (changes.settings) this.useSettings(changes.settings);
-    for (const key of applied.keys) this.evidence.delete(key);
     // Read again when asked: a big sync changes many tags, most of them never asked about here.
-    for (const tag of applied.tags) this.keyByTag.delete(tag);
-    if (applied.swept) {
-      this.generation = { ...this.generation, resyncing: false };
-      this.evidence.clear();
-      this.keyByTag.clear();
-    }
+    this.forget(applied.keys, applied.tags, applied.swept);
+    if (applied.swept) this.generation = { ...this.generation, resyncing: false };
     this.current = this.nextState(changes);
     this.options.onChange?.({ rules: rules !== undefined, settings: changes.settings !== undefined, keys: [...applied.keys], tags: [...applied.tags], swept: applied.swept, state: this.current });
   }
@@ -309,12 +325,7 @@ export class LocalSnapshot implements PolicySnapshot {
       this.compiled = this.compile(this.ruleSet);
     }
     if (change.settings) this.readSettings();
-    for (const key of change.keys) this.evidence.delete(key);
-    for (const tag of change.tags) this.keyByTag.delete(tag);
-    if (change.swept) {
-      this.evidence.clear();
-      this.keyByTag.clear();
-    }
+    this.forget(change.keys, change.tags, change.swept);
     this.current = Object.freeze({ ...change.state });
   }
 
@@ -353,28 +364,62 @@ export class LocalSnapshot implements PolicySnapshot {
   }
 
   close(): void {
-    this.evidence.clear();
+    this.options.reader?.close();
+    this.forget([], [], true);
     this.db.close();
   }
 
   // ---- inside ---------------------------------------------------------------------------------
 
-  private entry(key: string): SnapshotEntry | undefined {
+  private entry(key: string): SnapshotLookup {
     const cached = this.evidence.get(key);
     if (cached !== undefined) {
       this.evidenceHits += 1;
       return cached ?? undefined;
     }
     this.evidenceMisses += 1;
-    const rows = this.db.all<EvidenceRow>(
-      'SELECT s.scanner, s.scanned_at AS scannedAt, s.received_at AS receivedAt, s.findings FROM scan_keys k JOIN scans s ON s.id = k.scan_id WHERE k.key = ? ORDER BY k.scanner',
+    const { reader } = this.options;
+    if (reader === undefined) return this.rememberEvidence(key, this.db.all<EvidenceRow>(EVIDENCE_ROWS_SQL, key));
+    return sharedRead(
+      this.readingEvidence,
       key,
+      () => reader.evidenceRows(key),
+      (rows) => this.rememberEvidence(key, rows),
+      (rows) => (rows.length === 0 ? undefined : entryOf(key, rows)),
     );
+  }
+
+  private rememberEvidence(key: string, rows: readonly EvidenceRow[]): SnapshotEntry | undefined {
     const entry = rows.length === 0 ? null : entryOf(key, rows);
     this.evidence.set(key, entry);
     // The rules' answers are remembered on the evidence as they are asked: the cache weighs it again.
     entry?.evidence?.onGrow(() => this.evidence.reweigh(key, entry));
     return entry ?? undefined;
+  }
+
+  /** null: no scan names the tag (asked before, so asked again). */
+  private rememberTag(tag: string, key: string | undefined): string | undefined {
+    this.keyByTag.set(tag, key ?? null);
+    return key;
+  }
+
+  /** What memory holds, or reads in flight will bring, of keys and tags a change made stale; all of it after a sweep. */
+  private forget(keys: Iterable<string>, tags: Iterable<string>, all: boolean): void {
+    if (all) {
+      this.evidence.clear();
+      this.keyByTag.clear();
+      this.readingEvidence.clear();
+      this.readingTag.clear();
+      return;
+    }
+    for (const key of keys) {
+      this.evidence.delete(key);
+      this.readingEvidence.delete(key);
+    }
+    for (const tag of tags) {
+      this.keyByTag.delete(tag);
+      this.readingTag.delete(tag);
+    }
   }
 
   /** `replacing`: the changes list every rule there is (a resync's first answer); the others go. */
@@ -502,16 +547,6 @@ export class LocalSnapshot implements PolicySnapshot {
     });
   }
 
-  /** The key scans name `tag` by (the primary key wins: see writeScans), from the cache or the file. */
-  private keyOfTag(tag: string | undefined): string | undefined {
-    if (tag === undefined) return undefined;
-    const cached = this.keyByTag.get(tag);
-    if (cached !== undefined) return cached ?? undefined;
-    const key = this.db.get<{ key: string }>('SELECT key FROM tags WHERE tag = ?', tag)?.key;
-    this.keyByTag.set(tag, key ?? null);
-    return key;
-  }
-
   private useSettings(synced: SyncSettings): void {
     this.synced = synced;
     this.accounts = new Map(synced.accounts.map((account) => [`${account.provider}/${account.account}`, account]));
@@ -525,6 +560,30 @@ export class LocalSnapshot implements PolicySnapshot {
  */
 function storedFindings(scan: SyncScan): string {
   return encodeFindings(mergeFindings([scanOf(scan.scanner, scan.findings.map(compactFinding))]).sort(compareFindings));
+}
+
+/**
+ * One read per id in flight in `reading`, shared by every caller meanwhile. What it brings is
+ * kept (`keep`) if the read is still there when it answers; a change drops it from there (see
+ * LocalSnapshot.forget), and then those waiting get `unkept` of it, which nothing keeps. A read
+ * that fails is not remembered: the next caller reads again.
+ */
+function sharedRead<R, T>(reading: Map<string, Promise<T>>, id: string, read: () => Promise<R>, keep: (value: R) => T, unkept: (value: R) => T): Promise<T> {
+  const inFlight = reading.get(id);
+  if (inFlight !== undefined) return inFlight;
+  const answer: Promise<T> = read().then(
+    (value) => {
+      if (reading.get(id) !== answer) return unkept(value);
+      reading.delete(id);
+      return keep(value);
+    },
+    (error: unknown) => {
+      if (reading.get(id) === answer) reading.delete(id);
+      throw error;
+    },
+  );
+  reading.set(id, answer);
+  return answer;
 }
 
 /** As the store's image record: scanners in name order, merged; dated by the newest scan. */

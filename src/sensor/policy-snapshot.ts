@@ -1,6 +1,6 @@
 // What the admission webhook reads to decide: the rules, the evidence of images, the switches of
-// accounts and the settings, as last synced from the control plane. Every read is synchronous
-// and answers from memory on a hit: it sits on the admission path.
+// accounts and the settings, as last synced from the control plane. Every read answers from
+// memory at once on a hit: it sits on the admission path.
 import type { Settings } from '../api/settings.js';
 import type { ImageReference } from '../images/reference.js';
 import type { CompiledRule } from '../policy/compile.js';
@@ -13,6 +13,12 @@ export interface SnapshotEntry {
   readonly digest?: string;
   readonly evidence?: ImageEvidence;
 }
+
+/**
+ * What a lookup answers: from memory at once (nearly always), or, when the snapshot must read its
+ * file, a promise of it (read off the admission thread; see LocalSnapshotOptions.reader).
+ */
+export type SnapshotLookup = SnapshotEntry | undefined | Promise<SnapshotEntry | undefined>;
 
 export interface SnapshotState {
   /** The rules cursor: every rule change up to it is in the snapshot. */
@@ -30,9 +36,10 @@ export interface PolicySnapshot {
   rules(): readonly CompiledRule[];
   /**
    * The evidence for a reference: by its digest when it pins one, else through the tag scans
-   * reported it under. Undefined when no scan covers it (NotScanned, or resolve the tag first).
+   * reported it under. Undefined when no scan covers it (NotScanned, or resolve the tag first). A
+   * promise when the answer must be read from disk: the caller decides how long to wait for it.
    */
-  lookup(ref: ImageReference): SnapshotEntry | undefined;
+  lookup(ref: ImageReference): SnapshotLookup;
   /** An account's switches; undefined when never set: every switch is on. */
   account(provider: CloudProvider, account: string): AccountSettings | undefined;
   /** A registered cluster (its provider and account decide cloud scopes and switches). */

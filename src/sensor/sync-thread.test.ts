@@ -11,6 +11,7 @@ import { LocalSnapshot, type SnapshotChange } from './local-snapshot.js';
 import { HttpSyncSource, StoreSyncSource } from './sync.js';
 import { SyncThread } from './sync-thread.js';
 import { digestOf, listeningControlPlane, nativeScan, ruleDocument, tempDir, type ListeningControlPlane } from './testing/control-plane.js';
+import { answered } from './testing/answered.js';
 
 let cp: ListeningControlPlane;
 let temp: ReturnType<typeof tempDir>;
@@ -51,7 +52,7 @@ async function call(role: 'SecurityAdmin' | 'Scanner', method: 'POST' | 'PUT', u
   return response.json();
 }
 
-const lookup = (reference: string) => snapshot.lookup(parseImageReference(reference));
+const lookup = (reference: string) => answered(snapshot.lookup(parseImageReference(reference)));
 
 test('rules and findings synced in the thread reach the snapshot that follows it; syncNow resolves once they have', async () => {
   const rule = await call('SecurityAdmin', 'POST', '/api/v1/rules', ruleDocument('deny-critical'));
@@ -136,7 +137,7 @@ test("the all-in-one's store as the source: the thread reads its SQLite file thr
   try {
     await fromStore.syncNow();
     expect(following.rules().map((r) => r.ref.name)).toEqual(['deny-critical']);
-    expect(following.lookup(parseImageReference('ghcr.io/org/web:1.0'))?.evidence?.counts.Critical).toBe(3);
+    expect(answered(following.lookup(parseImageReference('ghcr.io/org/web:1.0')))?.evidence?.counts.Critical).toBe(3);
   } finally {
     await fromStore.stop();
     following.close();

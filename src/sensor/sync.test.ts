@@ -10,6 +10,7 @@ import { LocalSnapshot } from './local-snapshot.js';
 import { SCAN_PAGE_FINDINGS } from './sync-protocol.js';
 import { HttpSyncSource, INSTALLATION_SETTING, StoreSyncSource, Syncer, type SyncSource } from './sync.js';
 import { digestOf, listeningControlPlane, nativeScan, ruleDocument, tempDir, type ListeningControlPlane } from './testing/control-plane.js';
+import { answered } from './testing/answered.js';
 
 const GRYPE_MULTI_ARCH = join(import.meta.dirname, '../../test/fixtures/grype/chainguard-ruby-wolfi-image.json');
 const RUBY_PLATFORM = 'sha256:86abe662dfa3746038eea6b0db91092b0767d78b8b8938a343d614cd1579adc2';
@@ -52,7 +53,7 @@ async function call(role: Parameters<ListeningControlPlane['api']['call']>[0], m
 }
 
 const refs = (snapshot: LocalSnapshot) => snapshot.rules().map((rule) => [rule.ref.name, rule.ref.version]);
-const lookup = (snapshot: LocalSnapshot, reference: string) => snapshot.lookup(parseImageReference(reference));
+const lookup = (snapshot: LocalSnapshot, reference: string) => answered(snapshot.lookup(parseImageReference(reference)));
 
 describe('rules', () => {
   test('created, changed and deleted on the control plane show up incrementally', async () => {

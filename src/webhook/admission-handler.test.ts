@@ -9,7 +9,8 @@ import { compileRule } from '../policy/compile.js';
 import type { PolicySnapshot } from '../sensor/policy-snapshot.js';
 import { AdmissionHandler, type EventRecorder, type Endpoint } from './admission-handler.js';
 import { WebhookMetrics } from './metrics.js';
-import { ruleOf } from './testing/webhook-harness.js';
+import { ImageEvidence } from '../policy/evidence.js';
+import { findingsOf, ruleOf } from './testing/webhook-harness.js';
 
 const broken: PolicySnapshot = {
   rules: () => {
@@ -150,5 +151,69 @@ describe('an event the outbox does not take by the deadline', () => {
     expect(answer.elapsedMs).toBeGreaterThanOrEqual(45);
     expect(answer.elapsedMs).toBeLessThan(1_000);
     expect(await late()).toBe(0);
+  });
+});
+
+describe('findings the snapshot must read from disk', () => {
+  const DIGEST = `sha256:${'a'.repeat(64)}`;
+  const pinned = { ...review, request: { ...review.request, uid: 'uid-read', object: { ...review.request.object, spec: { containers: [{ name: 'c', image: `nginx@${DIGEST}` }] } } } };
+  /** Denies Critical findings; an image without evidence is let through (unscanned: Ignore), unless it is Unresolved. */
+  const rules = () => [compileRule(ruleOf('deny-critical', { unscanned: 'Ignore' }))];
+
+  async function decided(lookup: PolicySnapshot['lookup'], failureMode: 'open' | 'closed', deadlineMs = 300) {
+    const recorded: AdmissionEvent[] = [];
+    const handler = new AdmissionHandler({
+      snapshot: { ...broken, rules, lookup },
+      recorder: { record: async (event) => void recorded.push(event) },
+      metrics: new WebhookMetrics(),
+      logger: pino({ level: 'silent' }),
+      failureMode,
+      deadlineMs,
+    });
+    const started = performance.now();
+    const { status, body } = await handler.handle('validate', pinned);
+    const elapsedMs = performance.now() - started;
+    const response = (body as { response: { allowed: boolean; warnings?: string[]; status?: { message: string } } }).response;
+    return { status, response, elapsedMs, image: recorded[0]?.images[0] };
+  }
+
+  test('a read that answers in time decides by what it read', async () => {
+    const critical = { digest: DIGEST, evidence: new ImageEvidence(findingsOf('Critical', 2)) };
+    const { response, image } = await decided(() => new Promise((resolve) => setTimeout(resolve, 20, critical)), 'open');
+    expect(response.allowed).toBe(false);
+    expect(response.status?.message).toContain('deny-critical');
+    expect(image).toMatchObject({ digest: DIGEST, scanStatus: 'Scanned', counts: expect.objectContaining({ Critical: 2 }) });
+  });
+
+  test('a read still going at the deadline: the image is Unresolved, answered within the deadline, failure mode closed denies', async () => {
+    const { status, response, elapsedMs, image } = await decided(() => new Promise(() => undefined), 'closed');
+    expect(status).toBe(200);
+    expect(elapsedMs).toBeGreaterThanOrEqual(150);
+    expect(elapsedMs).toBeLessThan(1_000);
+    expect(response.allowed).toBe(false);
+    expect(response.status?.message).toContain('findings could not be read in time');
+    expect(image).toMatchObject({ digest: DIGEST, scanStatus: 'Unresolved' });
+  });
+
+  test('failure mode open: allowed, with a warning, and recorded', async () => {
+    const { response, image } = await decided(() => new Promise(() => undefined), 'open');
+    expect(response.allowed).toBe(true);
+    expect(response.warnings?.join('\n')).toContain('findings could not be read in time');
+    expect(image).toMatchObject({ digest: DIGEST, scanStatus: 'Unresolved' });
+  });
+
+  test('a read that fails is a fault of the webhook: the failure mode answers it, recorded as an Error', async () => {
+    const recorded: AdmissionEvent[] = [];
+    const handler = new AdmissionHandler({
+      snapshot: { ...broken, rules, lookup: () => Promise.reject(new Error('the snapshot reader thread stopped')) },
+      recorder: { record: async (event) => void recorded.push(event) },
+      metrics: new WebhookMetrics(),
+      logger: pino({ level: 'silent' }),
+      failureMode: 'closed',
+      deadlineMs: 2_000,
+    });
+    const { body } = await handler.handle('validate', pinned);
+    expect((body as { response: { allowed: boolean } }).response.allowed).toBe(false);
+    expect(recorded).toEqual([expect.objectContaining({ decision: 'Error' })]);
   });
 });

@@ -99,14 +99,14 @@ export class AdmissionHandler {
 
     const cluster = this.clusterContext();
     const account = cluster.provider !== undefined && cluster.account !== undefined ? snapshot.account(cluster.provider, cluster.account) : undefined;
-    const timeoutMs = Math.max(1, Math.floor(this.options.deadlineMs - ANSWER_RESERVE_MS - (performance.now() - started)));
+    const deadline = started + this.options.deadlineMs - ANSWER_RESERVE_MS;
     const resolved = await resolveImages(
       plan.images.map((image) => image.reference),
       {
         snapshot,
         ...(this.options.resolver && account?.registryAccess !== false && { resolver: this.options.resolver }),
         useFindings: account?.securityFindings !== false,
-        timeoutMs,
+        deadline,
       },
     );
     if (endpoint === 'mutate') {

@@ -12,6 +12,7 @@ import type { RegistryCredentials } from '../registry/hosts.js';
 import { OciClient, type ManifestLookup } from '../registry/oci-client.js';
 import { DigestResolver } from '../registry/resolver.js';
 import { LocalSnapshot, SNAPSHOT_FILE, type SnapshotChange } from '../sensor/local-snapshot.js';
+import { SnapshotReader } from '../sensor/snapshot-reader.js';
 import { connectionToken } from '../sensor/control-plane.js';
 import type { EventSink } from '../sensor/event-sinks.js';
 import { OUTBOX_FILE, Outbox } from '../sensor/outbox.js';
@@ -119,8 +120,11 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   // A source described in data syncs in a thread of its own, and this snapshot follows it (the
   // thread starts after the file is read below, so no change of its goes unseen).
   const threaded = sharing?.role === 'follows' ? undefined : options.source.portable;
+  // What memory does not hold is read off the admission thread, within each review's deadline.
+  const reader = new SnapshotReader(snapshotFile, log);
   const snapshot = LocalSnapshot.open(snapshotFile, {
     ...(options.evidenceCacheBytes !== undefined && { evidenceCacheBytes: options.evidenceCacheBytes }),
+    reader,
     ...(sharing?.role === 'syncs' && threaded === undefined && { onChange: (change: SnapshotChange) => sharing.publish(change) }),
   });
   // Subscribed as the file is read: a change told before was committed before, and is in what was read.
@@ -161,6 +165,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     outbox.start();
     closers.push(() => outbox.close());
     await outbox.ready();
+    await reader.ready();
     const resolver = options.registry.resolve
       ? new DigestResolver({
           lookup:
