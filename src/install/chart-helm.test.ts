@@ -93,10 +93,6 @@ const CASES: { readonly name: string; readonly flags: InstallFlags; readonly hel
       '--set', 'image.tag=9.9.9',
       '--set', 'replicas=3',
       '--set', 'workers=2',
-      // The chart leaves resources to the values (its comment says to multiply them by the workers); the CLI multiplies.
-      '--set', 'resources.requests.cpu=200m',
-      '--set', 'resources.requests.memory=512Mi',
-      '--set', 'resources.limits.memory=2Gi',
       '--set', 'failureMode=closed',
       '--set', 'timeoutSeconds=10',
       '--set', 'excludeNamespaces={team-a,team-b}',
@@ -133,6 +129,14 @@ describe('the Helm chart, rendered by Helm', () => {
     for (const [name, object] of byKindAndName(expected)) expect(chartObjects.get(name), name).toEqual(object);
     // Helm's labels are there, on the objects and on the pods.
     for (const object of rendered) expect(object.metadata.labels, `${object.kind}/${object.metadata.name}`).toMatchObject({ 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/instance': RELEASE });
+  });
+
+  test('resources given replace those made per worker, whole', () => {
+    const rendered = template(['--set', `controlPlane.url=${CONTROL_PLANE}`, '--set', 'cluster.name=prod-eu', '--set', 'workers=4', '--set', 'resources.limits.memory=3Gi']);
+    const pod = rendered.find((object) => object.kind === 'Deployment')?.spec as { template: { spec: { containers: { resources: unknown; args: string[] }[] } } };
+    const [container] = pod.template.spec.containers;
+    expect(container?.resources).toEqual({ limits: { memory: '3Gi' } });
+    expect(container?.args).toContain('--workers');
   });
 
   test('without the namespace object, as with `helm install --create-namespace`', () => {
