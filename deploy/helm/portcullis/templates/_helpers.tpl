@@ -186,7 +186,16 @@ spec:
         failureThreshold: 3
         initialDelaySeconds: 10
       resources:
+        {{- if .Values.resources }}
         {{- toYaml .Values.resources | nindent 8 }}
+        {{- else }}
+        {{- $workers := int .Values.workers }}
+        requests:
+          cpu: {{ printf "%dm" (mul 100 $workers) }}
+          memory: {{ printf "%dMi" (mul 256 $workers) }}
+        limits:
+          memory: {{ printf "%dMi" (mul 1024 $workers) }}
+        {{- end }}
       securityContext:
         allowPrivilegeEscalation: false
         readOnlyRootFilesystem: true
