@@ -57,6 +57,8 @@ const { values } = parseArgs({
     'heap-sample': { type: 'string' },
     /** With --heap-sample: every allocation sampled, those that died young too (what makes the scavenges come). */
     'heap-sample-all': { type: 'boolean', default: false },
+    /** Node flags for the webhook's process alone, space-separated (e.g. `--v8-pool-size=1`): the load and the no-op keep Node's defaults. */
+    'webhook-node-flags': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -78,7 +80,8 @@ interface Target {
 /** `findings`: per image in the snapshot (each count has its own snapshot, filled once). */
 async function start(mode: 'webhook' | 'noop' | 'sink', findings = values.findings ?? '50'): Promise<Target> {
   const profiling = mode === 'webhook' && values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
-  const args = [...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', findings, '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped', '--workers', values.workers ?? '1', ...(mode === 'sink' ? [] : ['--sink', values.events === 'store' ? 'store' : sinkUrl])];
+  const nodeFlags = mode === 'webhook' ? (values['webhook-node-flags'] ?? '').split(' ').filter((flag) => flag !== '') : [];
+  const args = [...nodeFlags, ...profiling, '--import', 'tsx', join(import.meta.dirname, 'target.ts'), '--mode', mode, '--dir', values.dir ?? '', '--images', String(imageCount), '--findings', findings, '--rules', values.rules ?? '1000', '--policy', values.policy ?? 'scoped', '--workers', values.workers ?? '1', ...(mode === 'sink' ? [] : ['--sink', values.events === 'store' ? 'store' : sinkUrl])];
   if (mode === 'webhook') {
     args.push('--digest-cache-size', values['digest-cache-size'] ?? String(imageCount));
     if (values['evidence-cache-mib'] !== undefined) args.push('--evidence-cache-mib', values['evidence-cache-mib']);
@@ -348,7 +351,7 @@ await warm(noopAgain.url);
 const noopOwnHalf = await paced(ownHalf, noopAgain);
 noopAgain.child.kill();
 
-console.log(`webhook benchmark: Deployment of 3 images; snapshot of ${imageCount} images × ${values.findings} findings, ${String(webhook.info.rules)} rules (${values.policy}); ${values.workers === '1' ? '' : `${values.workers} webhook workers; `}${connections} keep-alive connections, ${seconds} s per run (node ${process.version})`);
+console.log(`webhook benchmark: Deployment of 3 images; snapshot of ${imageCount} images × ${values.findings} findings, ${String(webhook.info.rules)} rules (${values.policy}); ${values.workers === '1' ? '' : `${values.workers} webhook workers; `}${connections} keep-alive connections, ${seconds} s per run (node ${process.version}${values['webhook-node-flags'] ? `; the webhook with ${values['webhook-node-flags']}` : ''})`);
 if (cgroup) {
   const peak = cgroup.peakBytes();
   console.log(`  the webhook ran in a memory cgroup of ${cgroup.limitMiB} MiB, as in a pod with that limit: ${peak === undefined ? '' : `at most ${(peak / 1048576).toFixed(0)} MiB charged to it (the page cache it brought in included), `}${cgroup.oomKills()} killed for memory`);
