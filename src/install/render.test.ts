@@ -199,6 +199,8 @@ describe('portcullis install', () => {
     const container = podSpecOf(one(await objects('--workers', '4'), 'Deployment')).containers[0];
     expect(container.args.join(' ')).toContain('--workers 4');
     expect(container.resources).toEqual({ requests: { cpu: '400m', memory: '1024Mi' }, limits: { memory: '4096Mi' } });
+    // Each worker's collector with one helper thread, not four per process beside the others.
+    expect(container.env).toEqual([{ name: 'NODE_OPTIONS', value: '--v8-pool-size=1' }]);
   });
 
   test('without --ca-bundle, cert-manager issues the serving certificate and injects its CA', async () => {
