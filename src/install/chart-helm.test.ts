@@ -1,11 +1,11 @@
 // The Helm chart under deploy/helm/portcullis rendered by Helm itself (test/support/helm.ts):
 // it lints, refuses what its schema and required values refuse, and for every choice `portcullis
 // install` offers renders the same objects as the CLI, but for the labels Helm adds of its own.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { helmBinary, runHelm } from '../../test/support/helm.js';
 import { parseInstallFlags, type InstallFlags } from './options.js';
 import { renderInstall, type KubeObject } from './render.js';
@@ -13,8 +13,10 @@ import { renderInstall, type KubeObject } from './render.js';
 const CHART = join(import.meta.dirname, '../../deploy/helm/portcullis');
 const CONTROL_PLANE = 'https://portcullis.example.com';
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0VSVA==\n-----END CERTIFICATE-----\n';
-/** What `helm install --generate-name` would not change: the release's name, as the CLI names its objects. */
+/** The release's name: the chart then names its objects as the CLI does. */
 const RELEASE = 'portcullis';
+/** The CLI's default image tag is its version, the chart's its appVersion (chart.test.ts checks they agree). */
+const APP_VERSION = String((parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { appVersion: unknown }).appVersion);
 
 let helm: string;
 let home: string;
@@ -39,7 +41,7 @@ function template(args: readonly string[]): KubeObject[] {
 }
 
 function cli(flags: InstallFlags): KubeObject[] {
-  const { options } = parseInstallFlags({ controlPlane: CONTROL_PLANE, cluster: 'prod-eu', ...flags }, { version: '0.1.0', readFile: () => PEM });
+  const { options } = parseInstallFlags({ controlPlane: CONTROL_PLANE, cluster: 'prod-eu', ...flags }, { version: APP_VERSION, readFile: () => PEM });
   return renderInstall(options);
 }
 
