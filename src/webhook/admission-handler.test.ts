@@ -174,7 +174,7 @@ describe('findings the snapshot must read from disk', () => {
     const { status, body } = await handler.handle('validate', pinned);
     const elapsedMs = performance.now() - started;
     const response = (body as { response: { allowed: boolean; warnings?: string[]; status?: { message: string } } }).response;
-    return { status, response, elapsedMs, image: recorded[0]?.images[0] };
+    return { status, response, elapsedMs, recorded, image: recorded[0]?.images[0] };
   }
 
   test('a read that answers in time decides by what it read', async () => {
@@ -203,17 +203,8 @@ describe('findings the snapshot must read from disk', () => {
   });
 
   test('a read that fails is a fault of the webhook: the failure mode answers it, recorded as an Error', async () => {
-    const recorded: AdmissionEvent[] = [];
-    const handler = new AdmissionHandler({
-      snapshot: { ...broken, rules, lookup: () => Promise.reject(new Error('the snapshot reader thread stopped')) },
-      recorder: { record: async (event) => void recorded.push(event) },
-      metrics: new WebhookMetrics(),
-      logger: pino({ level: 'silent' }),
-      failureMode: 'closed',
-      deadlineMs: 2_000,
-    });
-    const { body } = await handler.handle('validate', pinned);
-    expect((body as { response: { allowed: boolean } }).response.allowed).toBe(false);
+    const { response, recorded } = await decided(() => Promise.reject(new Error('the snapshot reader thread stopped')), 'closed', 2_000);
+    expect(response.allowed).toBe(false);
     expect(recorded).toEqual([expect.objectContaining({ decision: 'Error' })]);
   });
 });
