@@ -7,23 +7,20 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GOOGLE_TOKEN_USERNAME, GoogleCredentials, isGoogleRegistry } from './google-credentials.js';
 import { startFakeGceMetadata, type FakeGceMetadata } from './testing/fake-gce-metadata.js';
 import { failure } from './testing/failure.js';
+import { googleIdentityAt } from './testing/google-environment.js';
 
 const HOST = 'europe-west1-docker.pkg.dev';
 const TOKEN = 'ya29.c.b0AXv0zTPortcullisTestToken';
 const signal = () => AbortSignal.timeout(5_000);
 
 let metadata: FakeGceMetadata;
-const saved = { host: process.env.GCE_METADATA_HOST, credentials: process.env.GOOGLE_APPLICATION_CREDENTIALS };
+let restoreEnvironment: () => Promise<void>;
 beforeAll(async () => {
   metadata = await startFakeGceMetadata(TOKEN);
-  process.env.GCE_METADATA_HOST = metadata.host;
-  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  restoreEnvironment = await googleIdentityAt(metadata.host);
 });
 afterAll(async () => {
-  for (const [name, value] of [['GCE_METADATA_HOST', saved.host], ['GOOGLE_APPLICATION_CREDENTIALS', saved.credentials]] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  await restoreEnvironment();
   await metadata.stop();
 });
 

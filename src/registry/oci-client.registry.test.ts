@@ -18,6 +18,7 @@ import { IDENTITY_HEADER, startFakeAzure, type FakeAzure } from './testing/fake-
 import { startFakeEcr, type FakeEcr } from './testing/fake-ecr.js';
 import { startFakeGceMetadata, type FakeGceMetadata } from './testing/fake-gce-metadata.js';
 import { failure } from './testing/failure.js';
+import { googleIdentityAt } from './testing/google-environment.js';
 import { MEDIA_TYPES, OciClient, type OciClientOptions } from './oci-client.js';
 
 const LOOKUP_MS = 5_000;
@@ -203,16 +204,15 @@ describe("a Google registry: oauth2accesstoken and the workload's access token (
   let registry: TestRegistry;
   let metadata: FakeGceMetadata;
   let image: PushedImage;
-  const saved = process.env.GCE_METADATA_HOST;
+  let restoreEnvironment: () => Promise<void>;
 
   beforeAll(async () => {
     [registry, metadata] = await Promise.all([startRegistry({ auth: { htpasswd: { username: GOOGLE_TOKEN_USERNAME, password: token } } }), startFakeGceMetadata(token)]);
-    process.env.GCE_METADATA_HOST = metadata.host;
+    restoreEnvironment = await googleIdentityAt(metadata.host);
     image = await pushImage({ url: registry.url, authorization: basicAuthorization(GOOGLE_TOKEN_USERNAME, token) }, 'project/repo/app', '1.0');
   });
   afterAll(async () => {
-    if (saved === undefined) delete process.env.GCE_METADATA_HOST;
-    else process.env.GCE_METADATA_HOST = saved;
+    await restoreEnvironment();
     await registry.stop();
     await metadata.stop();
   });
