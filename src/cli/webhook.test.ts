@@ -524,7 +524,10 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
     } finally {
       await cp.close();
     }
-  });
+    // Its own limit: three starts of two workers, each compiling the TypeScript it loads (about
+    // 3.5 s apiece here), and backoffs of 1 s and 2 s: 10 s on an idle machine, past vitest's 20 s
+    // once in CI, where other files' processes share its two cores.
+  }, 60_000);
 
   test('--workers must be a whole number from 1 to 64', async () => {
     const started = spawnPortcullis(['webhook', '--workers', '0', '--control-plane', 'http://127.0.0.1:1', '--cluster', CLUSTER, '--data-dir', tempDir('sensor')], { PORTCULLIS_TOKEN: 'x' });
