@@ -11,6 +11,7 @@
 // (the decision path alone).
 //   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --paced 100,500 --rounds 1 --cpu-prof DIR]
 //                         [-- --memory-limit MiB --digest-cache-size N --evidence-cache-mib N --heap-sample FILE [--heap-sample-all]]
+//                         [-- --webhook-node-flags="--trace-gc …" --webhook-stdout FILE]
 // `--memory-limit`: the webhook runs in a memory cgroup of that size, as in a pod with that limit
 // (root only; see memory-limit.ts). `--digest-cache-size` defaults to --images (every tag cached).
 // `scoped`: two rules for everyone and the rest one team's namespace each; `worst`: the engine
@@ -18,6 +19,7 @@
 // times, taking turns, and the median of each (and of the ratio): on a shared machine whose speed
 // varies from minute to minute, one pair of runs can put the ratio anywhere in a span of 10 points.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -59,6 +61,8 @@ const { values } = parseArgs({
     'heap-sample-all': { type: 'boolean', default: false },
     /** Node flags for the webhook's process alone, space-separated (e.g. `--v8-pool-size=1`): the load and the no-op keep Node's defaults. */
     'webhook-node-flags': { type: 'string' },
+    /** Where the webhook's standard output goes after its ready line (what `--trace-gc` prints), appended, each process under a line naming it. */
+    'webhook-stdout': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -89,8 +93,14 @@ async function start(mode: 'webhook' | 'noop' | 'sink', findings = values.findin
   }
   const [command, commandArgs] = mode === 'webhook' && cgroup ? cgroup.wrap(process.execPath, args) : [process.execPath, args];
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const output = mode === 'webhook' ? values['webhook-stdout'] : undefined;
+  if (output !== undefined) appendFileSync(output, `# the webhook, ${findings} findings an image, pid ${String(child.pid)}\n`);
+  // The ready line is the first that is JSON: a Node flag may print before it (--trace-gc).
   const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      if (text.startsWith('{')) resolve(text);
+      else if (output !== undefined) appendFileSync(output, `${text}\n`);
+    });
     child.once('exit', (code) => reject(new Error(`the ${mode} target exited with ${code}`)));
   });
   const info = JSON.parse(line) as { url: string; memoryUrl?: string } & Record<string, unknown>;
