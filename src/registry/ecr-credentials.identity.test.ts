@@ -158,7 +158,9 @@ describe('EKS Pod Identity', () => {
     podIdentity();
     agent.refusal = { code: '', status: 400, message: 'Service account token cannot be empty' };
     try {
-      const error = await failure(credentialHelper('ecr').credential(HOST, signal()));
+      // The SDK asks the agent three times, a second apart, before it gives up: 3 s on an idle
+      // machine, so more room than the other lookups' 5 s.
+      const error = await failure(credentialHelper('ecr').credential(HOST, AbortSignal.timeout(15_000)));
       expect(error).toBeInstanceOf(RegistryError);
       expect((error as RegistryError).code).toBe('config');
       expect(error.message).toContain(`Amazon ECR (us-west-2) issued no token for ${HOST}: EKS Pod Identity's agent (${agent.url}/v1/credentials) gave no credentials: `);
