@@ -9,7 +9,7 @@
 // load, paced at half the no-op's rate (when the webhook can take it) and at half its own, and for
 // clients in a loop; and at full load against images without findings, where nothing is recorded
 // (the decision path alone).
-//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --paced 100,500 --rounds 1 --cpu-prof DIR]
+//   npm run bench:webhook [-- --images 100000 --findings 50 --rules 1000 --policy scoped|worst --seconds 10 --connections 32 --workers 1 --events control-plane|store --paced 100,500 --rounds 1 --cpu-prof DIR [--cpu-prof-paced RATE]]
 //                         [-- --memory-limit MiB --digest-cache-size N --evidence-cache-mib N --heap-sample FILE [--heap-sample-all]]
 //                         [-- --webhook-node-flags="--trace-gc …" --webhook-stdout FILE]
 // `--memory-limit`: the webhook runs in a memory cgroup of that size, as in a pod with that limit
@@ -43,6 +43,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     /** Write the webhook process's CPU profile here (see bench/profile-summary.ts). */
     'cpu-prof': { type: 'string' },
+    /** With --cpu-prof: after the full-load run, a paced run at this rate (req/s), which the profile's last --seconds cover. */
+    'cpu-prof-paced': { type: 'string' },
     /** `store`: events go into a SQLite store, as the all-in-one `serve` keeps them, instead of to a control plane. */
     events: { type: 'string', default: 'control-plane' },
     /** The no-op's and the webhook's full-load runs this many times each, taking turns; the medians are reported. */
@@ -307,12 +309,17 @@ if (values['heap-sample'] !== undefined) {
   process.exit(0);
 }
 if (values['cpu-prof'] !== undefined) {
-  // Profiling: the full-load run only, ended by the process's exit (which writes the profile).
+  // Profiling: the full-load run, or a paced run after it, ended by the process's exit (which writes the profile).
+  const rate = values['cpu-prof-paced'] === undefined ? undefined : Number(values['cpu-prof-paced']);
+  if (rate !== undefined && !(rate > 0)) throw new Error(`--cpu-prof-paced ${values['cpu-prof-paced']}: a rate in requests per second`);
+  const pacedRun = rate === undefined ? undefined : await pacedLoad({ url: webhook.url, path: '/validate', rate, seconds, connections, body: () => review() });
   const exited = new Promise((resolve) => webhook.child.once('exit', resolve));
   webhook.child.kill();
   await exited;
-  console.log(`webhook, full load: ${webhookFull.rps.toFixed(0)} req/s (${webhookFull.total} requests in ${seconds} s; ${await eventsReceived()} events posted to the control plane since the start); its CPU profile is in ${values['cpu-prof']}:`);
-  console.log(`  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/<file>.cpuprofile --last ${seconds} --requests ${webhookFull.total}`);
+  console.log(`webhook, full load: ${webhookFull.rps.toFixed(0)} req/s (${webhookFull.total} requests in ${seconds} s; ${await eventsReceived()} events posted to the control plane since the start)`);
+  if (pacedRun !== undefined) console.log(`webhook, paced at ${rate} req/s: p50 ${pacedRun.p50.toFixed(2)} ms, p99 ${pacedRun.p99.toFixed(2)} ms, p99.9 ${pacedRun.p999.toFixed(2)} ms (${pacedRun.total} requests)`);
+  console.log(`its CPU profile, whose last ${seconds} s are the ${pacedRun === undefined ? 'full-load' : 'paced'} run, is in ${values['cpu-prof']}:`);
+  console.log(`  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/<file>.cpuprofile --last ${seconds} --requests ${(pacedRun ?? webhookFull).total}`);
   process.exit(0);
 }
 /** Reviews the no-op's rounds took since the webhook started: not the webhook's. */
