@@ -494,6 +494,9 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
     }
   });
 
+  // Its own limit: three starts of two workers, each compiling the TypeScript it loads (about
+  // 3.5 s apiece here), and backoffs of 1 s and 2 s: 10 s on an idle machine, past vitest's 20 s
+  // once in CI, where other files' processes share its two cores.
   test('when every worker dies at once, the primary stays and starts them all again', async () => {
     const { cp, sensor } = await setUpControlPlane(tempDir('control-plane'));
     try {
@@ -524,9 +527,6 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
     } finally {
       await cp.close();
     }
-    // Its own limit: three starts of two workers, each compiling the TypeScript it loads (about
-    // 3.5 s apiece here), and backoffs of 1 s and 2 s: 10 s on an idle machine, past vitest's 20 s
-    // once in CI, where other files' processes share its two cores.
   }, 60_000);
 
   test('--workers must be a whole number from 1 to 64', async () => {
