@@ -235,4 +235,34 @@ describe('a snapshot reading in a thread', () => {
     await expect(inFlight).rejects.toThrow('the snapshot was closed');
     await expect(reader.keyOfTag(TAG)).rejects.toThrow('the snapshot was closed');
   });
+
+  test('tells of each read its outcome and the time from asked to answered; not of the opening of the file', async () => {
+    put(open(), scanOf('1', ['CVE-2026-0001']));
+    const told: ['read' | 'failed', number][] = [];
+    const tell = (outcome: 'read' | 'failed', seconds: number) => void told.push([outcome, seconds]);
+    const reader = new SnapshotReader(file, undefined, tell);
+    try {
+      await reader.ready();
+      expect(told).toEqual([]);
+      const asked = performance.now();
+      await reader.evidenceRows(digestOf('1'));
+      const waited = (performance.now() - asked) / 1000;
+      await reader.keyOfTag('registry.example.com/team/none:1.0');
+      expect(told.map(([outcome]) => outcome)).toEqual(['read', 'read']);
+      expect(told[0]?.[1]).toBeGreaterThan(0);
+      expect(told[0]?.[1]).toBeLessThanOrEqual(waited);
+      // Failed: SQLite's error, and the reads a closing fails.
+      const tableless = join(temp.dir, 'tableless.db');
+      writeFileSync(tableless, '');
+      const broken = new SnapshotReader(tableless, undefined, tell);
+      await expect(broken.evidenceRows(digestOf('1'))).rejects.toThrow('no such table');
+      broken.close();
+      const inFlight = reader.evidenceRows(digestOf('1'));
+      reader.close();
+      await expect(inFlight).rejects.toThrow('the snapshot was closed');
+      expect(told.map(([outcome]) => outcome)).toEqual(['read', 'read', 'failed', 'failed']);
+    } finally {
+      reader.close();
+    }
+  });
 });

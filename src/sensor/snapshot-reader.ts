@@ -51,9 +51,14 @@ export interface SnapshotReads {
   close(): void;
 }
 
+/** How a read ended, and how long it took from asked to answered (its wait for the thread included): what admission waited. */
+export type SnapshotReadObserver = (outcome: 'read' | 'failed', seconds: number) => void;
+
 interface Waiting {
   resolve(answer: SnapshotReadAnswer): void;
   reject(error: Error): void;
+  /** performance.now() when asked; undefined for the file's opening, which no review waits on. */
+  readonly askedAt: number | undefined;
 }
 
 /**
@@ -72,6 +77,8 @@ export class SnapshotReader implements SnapshotReads {
   constructor(
     private readonly file: string,
     private readonly logger?: Logger,
+    /** Told of each read (a metric). */
+    private readonly onRead?: SnapshotReadObserver,
   ) {}
 
   async evidenceRows(key: string): Promise<EvidenceRow[]> {
@@ -110,7 +117,7 @@ export class SnapshotReader implements SnapshotReads {
     if (this.worker === undefined && performance.now() < this.restartAt) return Promise.reject(new Error(`the thread reading the snapshot ${this.file} stopped; another starts in a moment`));
     const worker = this.worker ?? this.spawn();
     return new Promise((resolve, reject) => {
-      this.waiting.set(request.ticket, { resolve, reject });
+      this.waiting.set(request.ticket, { resolve, reject, askedAt: request.kind === 'open' ? undefined : performance.now() });
       worker.postMessage(request);
     });
   }
@@ -124,6 +131,7 @@ export class SnapshotReader implements SnapshotReads {
       const waiting = this.waiting.get(answer.ticket);
       if (waiting === undefined) return;
       this.waiting.delete(answer.ticket);
+      this.observe(waiting, answer.kind === 'failed' ? 'failed' : 'read');
       if (answer.kind === 'failed') waiting.reject(new Error(`reading the snapshot ${this.file}: ${answer.message}`));
       else waiting.resolve(answer);
     });
@@ -143,6 +151,13 @@ export class SnapshotReader implements SnapshotReads {
   private failAll(error: Error): void {
     const waiting = [...this.waiting.values()];
     this.waiting.clear();
-    for (const read of waiting) read.reject(error);
+    for (const read of waiting) {
+      this.observe(read, 'failed');
+      read.reject(error);
+    }
+  }
+
+  private observe(read: Waiting, outcome: 'read' | 'failed'): void {
+    if (read.askedAt !== undefined) this.onRead?.(outcome, (performance.now() - read.askedAt) / 1000);
   }
 }

@@ -67,6 +67,13 @@ export class WebhookMetrics {
     help: 'Admission events the control plane refused for what they are, set aside in the outbox and tried again every few hours.',
     registers: [this.registry],
   });
+  readonly snapshotReads = new Histogram({
+    name: 'portcullis_snapshot_read_seconds',
+    help: "Reads of the snapshot's file for what memory does not hold (an image's findings, the image a tag names), from asked to answered, by outcome: the disk's share of admission latency.",
+    labelNames: ['outcome'],
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+    registers: [this.registry],
+  });
   // max: a worker pool's /metrics says 1 when any worker is stale.
   readonly snapshotStale = new Gauge({ name: 'portcullis_snapshot_stale', help: '1 while the webhook decides from its last-known-good snapshot because syncing fails.', registers: [this.registry], aggregator: 'max' });
   // Read at each scrape (and at each gathering of a pool's metrics) from the snapshot.

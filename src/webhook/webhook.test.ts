@@ -748,6 +748,10 @@ describe('TLS, health and metrics', () => {
     const misses = metricValue(text, 'portcullis_evidence_cache_lookups_total', { result: 'miss' }) ?? 0;
     expect(misses).toBeGreaterThanOrEqual(1);
     expect(hits).toBeGreaterThan(misses);
+    // The misses were read from the snapshot's file, in its thread.
+    const reads = metricValue(text, 'portcullis_snapshot_read_seconds_count', { outcome: 'read' }) ?? 0;
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'portcullis_snapshot_read_seconds_bucket', { le: '+Inf', outcome: 'read' })).toBe(reads);
     // A second scrape adds only what was counted since the first.
     await resolving.review(deploymentReview([ref('team/app:1.0')]));
     const again = (await resolving.get('/metrics')).text;

@@ -121,7 +121,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   // thread starts after the file is read below, so no change of its goes unseen).
   const threaded = sharing?.role === 'follows' ? undefined : options.source.portable;
   // What memory does not hold is read off the admission thread, within each review's deadline.
-  const reader = new SnapshotReader(snapshotFile, log);
+  const reader = new SnapshotReader(snapshotFile, log, (outcome, seconds) => metrics.snapshotReads.observe({ outcome }, seconds));
   const snapshot = LocalSnapshot.open(snapshotFile, {
     ...(options.evidenceCacheBytes !== undefined && { evidenceCacheBytes: options.evidenceCacheBytes }),
     reader,
