@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { until } from '../../test/support/until.js';
 import { ACR_TOKEN_USERNAME, AcrCredentials, acrScopeOf } from './acr-credentials.js';
 import { acrLookupInChild } from './testing/acr-child-lookup.js';
+import { setEnvironment } from './testing/environment.js';
 import { IDENTITY_HEADER, startFakeAzure, type FakeAzure } from './testing/fake-azure.js';
 import { failure } from './testing/failure.js';
 
@@ -21,18 +22,13 @@ const REFRESH = refreshTokenExpiringIn(3 * 3600);
 const signal = () => AbortSignal.timeout(10_000);
 
 let azure: FakeAzure;
-const ENV = ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER'] as const;
-const saved = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
+let restoreEnvironment: () => void;
 beforeAll(async () => {
   azure = await startFakeAzure(ENTRA_TOKEN, REFRESH);
-  process.env.IDENTITY_ENDPOINT = `${azure.url}/msi/token`;
-  process.env.IDENTITY_HEADER = IDENTITY_HEADER;
+  restoreEnvironment = setEnvironment({ IDENTITY_ENDPOINT: `${azure.url}/msi/token`, IDENTITY_HEADER });
 });
 afterAll(async () => {
-  for (const name of ENV) {
-    if (saved[name] === undefined) delete process.env[name];
-    else process.env[name] = saved[name];
-  }
+  restoreEnvironment();
   await azure.stop();
 });
 

@@ -17,6 +17,7 @@ import { GOOGLE_TOKEN_USERNAME, GoogleCredentials } from './google-credentials.j
 import { IDENTITY_HEADER, startFakeAzure, type FakeAzure } from './testing/fake-azure.js';
 import { startFakeEcr, type FakeEcr } from './testing/fake-ecr.js';
 import { startFakeGceMetadata, type FakeGceMetadata } from './testing/fake-gce-metadata.js';
+import { setEnvironment } from './testing/environment.js';
 import { failure } from './testing/failure.js';
 import { googleIdentityAt } from './testing/google-environment.js';
 import { MEDIA_TYPES, OciClient, type OciClientOptions } from './oci-client.js';
@@ -236,19 +237,15 @@ describe("an Azure registry: 00000000-… and the registry's refresh token for t
   let registry: TestRegistry;
   let azure: FakeAzure;
   let image: PushedImage;
-  const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+  let restoreEnvironment: () => void;
 
   beforeAll(async () => {
     [registry, azure] = await Promise.all([startRegistry({ auth: { htpasswd: { username: ACR_TOKEN_USERNAME, password: refresh } } }), startFakeAzure('entra-access-token', refresh)]);
-    process.env.IDENTITY_ENDPOINT = `${azure.url}/msi/token`;
-    process.env.IDENTITY_HEADER = IDENTITY_HEADER;
+    restoreEnvironment = setEnvironment({ IDENTITY_ENDPOINT: `${azure.url}/msi/token`, IDENTITY_HEADER });
     image = await pushImage({ url: registry.url, authorization: basicAuthorization(ACR_TOKEN_USERNAME, refresh) }, 'team/app', '1.0');
   });
   afterAll(async () => {
-    for (const [name, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnvironment();
     await registry.stop();
     await azure.stop();
   });

@@ -6,23 +6,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const NAMES = ['GCE_METADATA_HOST', 'GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CONFIG', 'GOOGLE_APPLICATION_CREDENTIALS'] as const;
+import { setEnvironment } from './environment.js';
 
 /** Points Google's auth library at the metadata server on `metadataHost` alone; the returned function puts the environment back. */
 export async function googleIdentityAt(metadataHost: string): Promise<() => Promise<void>> {
-  const saved = NAMES.map((name) => [name, process.env[name]] as const);
   const emptyConfig = await mkdtemp(join(tmpdir(), 'portcullis-gcloud-'));
-  process.env.GCE_METADATA_HOST = metadataHost;
-  // The project id is only what the library looks for on the way; the access token needs none.
-  process.env.GOOGLE_CLOUD_PROJECT = 'portcullis-test';
-  process.env.CLOUDSDK_CONFIG = emptyConfig;
-  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  const restore = setEnvironment({
+    GCE_METADATA_HOST: metadataHost,
+    // The project id is only what the library looks for on the way; the access token needs none.
+    GOOGLE_CLOUD_PROJECT: 'portcullis-test',
+    CLOUDSDK_CONFIG: emptyConfig,
+    GOOGLE_APPLICATION_CREDENTIALS: undefined,
+  });
   return async () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restore();
     await rm(emptyConfig, { recursive: true, force: true });
   };
 }
