@@ -1,6 +1,6 @@
 // Who may call what: the roles of DESIGN.md as the groups routes declare. Admin may do
 // everything, so every group holds it (the role matrix test checks that no route forgets it).
-import type { Role } from '../store/roles.js';
+import { ROLES, type Role } from '../store/roles.js';
 
 /** Who may call a route: the roles allowed, or everyone (health, metrics, the OpenAPI document). */
 export type Access = readonly Role[] | 'public';
@@ -8,6 +8,8 @@ export type Access = readonly Role[] | 'public';
 export const ACCESS = {
   /** Tokens, settings, clusters and account switches. */
   admin: ['Admin'],
+  /** Any valid token, whatever its role: what every caller may ask about itself (whoami). */
+  anyRole: ROLES,
   /** Read everything. */
   read: ['Admin', 'SecurityAdmin', 'SecurityReader'],
   /** Read rules: the people who read everything and the webhooks that sync them. */

@@ -1,5 +1,5 @@
 // The control-plane API as a fastify instance, not yet listening: `portcullis serve` and
-// `control-plane` listen on it, tests inject requests into it.
+// `control-plane` listen on it, tests inject requests into it. It serves the web UI at / too.
 import type { RequestListener, Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -9,6 +9,7 @@ import { useJsonBodies } from './json-body.js';
 import { useMetrics } from './metrics.js';
 import { registerRoute, type Route } from './route.js';
 import { API_ROUTES } from './routes.js';
+import { BUILT_UI_DIRECTORY, useUiAssets } from './ui-assets.js';
 
 /** Never in a log line: a token is a password. (Bodies are never logged at all.) */
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'];
@@ -30,6 +31,7 @@ export function buildApi(deps: ApiDeps, routes: readonly Route[] = API_ROUTES): 
   useJsonBodies(app);
   app.setErrorHandler(answerError);
   app.setNotFoundHandler(answerNotFound);
+  useUiAssets(app, deps.uiDirectory ?? BUILT_UI_DIRECTORY);
   for (const route of routes) registerRoute(app, route, deps, limits);
   return app;
 }

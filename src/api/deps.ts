@@ -22,6 +22,11 @@ export interface ApiDeps {
   readonly checkResponses?: boolean;
   /** Serve HTTPS with this certificate and key (PEM); absent: plain HTTP (behind a TLS-terminating ingress). */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * The built web UI (index.html, assets/) served at /; default dist/ui of the package
+   * (BUILT_UI_DIRECTORY). Without an index.html there, / answers 404 saying to build it.
+   */
+  readonly uiDirectory?: string;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = Object.freeze({

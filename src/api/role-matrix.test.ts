@@ -1,17 +1,24 @@
 // Every route of the registry against every role: new route modules are covered by being
 // registered. Authentication runs before anything else, so a request that passes it reaches
 // validation or the handler (a 400 or 404 here), and one that does not is refused as it should.
+// The web UI's page and assets, served beside the registry's routes, are public as /healthz is.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROLES } from '../store/roles.js';
 import type { Route } from './route.js';
 import { API_ROUTES } from './routes.js';
-import { fillParams, startApi, type ApiHarness } from './testing/harness.js';
+import { fillParams, startApi, type As, type ApiHarness } from './testing/harness.js';
+import { makeUiBuild, type UiBuild } from './testing/ui-build.js';
 
 let api: ApiHarness;
+let ui: UiBuild;
 beforeAll(async () => {
-  api = await startApi();
+  ui = makeUiBuild();
+  api = await startApi({ uiDirectory: ui.directory });
 });
-afterAll(() => api.close());
+afterAll(async () => {
+  await api.close();
+  ui.remove();
+});
 
 const name = (route: Route): string => `${route.method} ${route.url}`;
 const guarded = API_ROUTES.filter((route) => route.access !== 'public');
@@ -53,6 +60,16 @@ describe('the role matrix', () => {
   test.each(open.map((route) => [name(route), route] as const))('%s is public: answered without a token', async (_name, route) => {
     const response = await api.call('anonymous', route.method, fillParams(route.url));
     expect(response.statusCode).toBeLessThan(400);
+  });
+
+  test('the web UI is public: its page and assets answer without a token, and any token sent changes nothing', async () => {
+    const callers: As[] = ['anonymous', ...ROLES, { secret: 'pcl_not-a-token' }];
+    for (const url of ['/', '/index.html', ui.assetUrl]) {
+      for (const as of callers) {
+        const response = await api.call(as, 'GET', url);
+        expect(`${url} as ${typeof as === 'string' ? as : 'an unknown token'} → ${response.statusCode}`).toMatch(/→ 200$/);
+      }
+    }
   });
 
   test('a revoked token and an expired token are refused with 401 saying which', async () => {

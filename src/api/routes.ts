@@ -13,11 +13,13 @@ import { scanRoutes } from './scans.js';
 import { settingsRoutes } from './settings.js';
 import { syncRoutes } from './sync.js';
 import { tokenRoutes } from './tokens.js';
+import { whoamiRoutes } from './whoami.js';
 
 export const API_ROUTES: readonly Route[] = [
   ...operationRoutes,
   ...openApiRoutes,
   ...tokenRoutes,
+  ...whoamiRoutes,
   ...ruleRoutes,
   ...ruleExemptionRoutes,
   ...clusterRoutes,

@@ -40,13 +40,15 @@ export interface HarnessOptions {
   readonly logger?: Logger;
   /** Other routes than the API's own (the API's plus a test route). */
   readonly routes?: readonly Route[];
+  /** The web UI's directory instead of the package's dist/ui. */
+  readonly uiDirectory?: string;
 }
 
 export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
   const store = await openStore('sqlite::memory:');
   await store.migrate();
   let now = new Date(START);
-  const deps = { store, now: () => now, logger: options.logger ?? false, checkResponses: true, ...(options.limits ? { limits: options.limits } : {}) } as const;
+  const deps = { store, now: () => now, logger: options.logger ?? false, checkResponses: true, ...(options.limits ? { limits: options.limits } : {}), ...(options.uiDirectory !== undefined && { uiDirectory: options.uiDirectory }) } as const;
   let app: FastifyInstance;
   try {
     app = buildApi(deps, options.routes);
