@@ -11,6 +11,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The web UI, built by Vite into dist/ui (it takes the API's types and role groups from src).
+COPY ui ./ui
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim

@@ -1,0 +1,124 @@
+// The signed-in frame: who is signed in, the two pages of the product (Admission Monitoring and
+// Security Rules), and the page the URL's hash names.
+import { useCallback, useEffect, useState } from 'react';
+import { ApiClient, type Caller } from './api.js';
+import { Failure } from './components/Failure.js';
+import { EventPage } from './pages/EventPage.js';
+import { MonitoringPage } from './pages/MonitoringPage.js';
+import { RulePage } from './pages/RulePage.js';
+import { RulesPage } from './pages/RulesPage.js';
+import { SignIn } from './pages/SignIn.js';
+import { parseRoute, type Route } from './route.js';
+import { forgetToken, storedToken, storeToken } from './session.js';
+
+interface Session {
+  readonly api: ApiClient;
+  readonly caller: Caller;
+}
+
+export function App() {
+  const [session, setSession] = useState<Session | undefined>();
+  const [checking, setChecking] = useState(storedToken() !== undefined);
+  const [signInError, setSignInError] = useState<unknown>();
+  const route = useHashRoute();
+
+  const signOut = useCallback((reason?: string) => {
+    forgetToken();
+    setSession(undefined);
+    setSignInError(reason === undefined ? undefined : new Error(reason));
+  }, []);
+
+  const opened = useCallback((token: string) => openSession(token, () => signOut('The control plane no longer accepts this token (revoked or expired): sign in again.')), [signOut]);
+
+  const signIn = useCallback(
+    (token: string) =>
+      opened(token).then(
+        (started) => {
+          storeToken(token);
+          setSignInError(undefined);
+          setSession(started);
+        },
+        (error: unknown) => {
+          forgetToken();
+          setSignInError(error);
+        },
+      ),
+    [opened],
+  );
+
+  // A reload of the tab keeps its session: the stored token is checked again.
+  useEffect(() => {
+    const token = storedToken();
+    if (token === undefined) return;
+    opened(token).then(
+      (started) => {
+        setSession(started);
+        setChecking(false);
+      },
+      (error: unknown) => {
+        forgetToken();
+        setSignInError(error);
+        setChecking(false);
+      },
+    );
+  }, [opened]);
+
+  if (checking) return <p className="loading">Signing in…</p>;
+  if (!session) return <SignIn onSignIn={signIn} error={signInError} />;
+  return (
+    <>
+      <header className="top">
+        <span className="brand">Portcullis</span>
+        <nav>
+          <a href="#/events" className={route.page === 'events' || route.page === 'event' ? 'current' : ''}>
+            Admission monitoring
+          </a>
+          <a href="#/rules" className={route.page === 'rules' || route.page === 'rule' ? 'current' : ''}>
+            Security rules
+          </a>
+        </nav>
+        <span className="caller">
+          {session.caller.name} <span className="muted">({session.caller.role})</span>
+          <button type="button" onClick={() => signOut()}>
+            Sign out
+          </button>
+        </span>
+      </header>
+      <main>
+        <Page route={route} session={session} />
+      </main>
+    </>
+  );
+}
+
+function Page({ route, session }: { route: Route; session: Session }) {
+  const { api, caller } = session;
+  switch (route.page) {
+    case 'events':
+      return <MonitoringPage api={api} filters={route.filters} />;
+    case 'event':
+      return <EventPage api={api} id={route.id} />;
+    case 'rules':
+      return <RulesPage api={api} caller={caller} />;
+    case 'rule':
+      return <RulePage api={api} id={route.id} caller={caller} />;
+    default:
+      return <Failure error={new Error('No such page.')} />;
+  }
+}
+
+/** A session is a token the control plane accepts: whoami says whose it is and its role. */
+async function openSession(token: string, onUnauthorized: () => void): Promise<Session> {
+  const api = new ApiClient(token, onUnauthorized);
+  return { api, caller: await api.get<Caller>('/api/v1/whoami') };
+}
+
+function useHashRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const changed = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', changed);
+    return () => window.removeEventListener('hashchange', changed);
+  }, []);
+  return route;
+}

@@ -1,0 +1,108 @@
+// The UI's one way to the REST API: the session's bearer token on every call, and every refusal
+// turned into an ApiFailure that says what the API said (its message, and each problem's place).
+import type { AdmissionEvent, EventDecision } from '../../src/events/admission-event.js';
+import type { EventSummary } from '../../src/events/event-summary.js';
+import type { Exemption, Rule } from '../../src/policy/rule.js';
+import type { Role } from '../../src/store/roles.js';
+
+export type { AdmissionEvent, EventDecision, EventSummary, Role };
+
+export interface Caller {
+  readonly name: string;
+  readonly role: Role;
+}
+
+export interface EventPage {
+  readonly events: readonly EventSummary[];
+  readonly nextCursor?: string;
+}
+
+/** A stored rule as GET /api/v1/rules answers it (the API's RuleSchema). */
+export interface RuleView {
+  readonly id: string;
+  readonly name: string;
+  readonly version: number;
+  readonly enabled: boolean;
+  readonly action: Rule['action'];
+  readonly description: string;
+  readonly document: Rule;
+  readonly exemptions: readonly (Exemption & { readonly index: number; readonly expired: boolean })[];
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+}
+
+export interface RuleVersionView {
+  readonly version: number;
+  readonly name: string;
+  readonly change: string;
+  readonly actor: string;
+  readonly at: string;
+  readonly document: Rule;
+}
+
+export interface Problem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly problems: readonly Problem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export type Query = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+export class ApiClient {
+  constructor(
+    private readonly token: string,
+    /** Told when the API refuses the token (revoked, expired): the session is over. */
+    private readonly onUnauthorized: () => void = () => {},
+  ) {}
+
+  get<T>(path: string, query: Query = {}): Promise<T> {
+    return this.call<T>('GET', withQuery(path, query));
+  }
+
+  /** `ifMatch`: the rule version a change is based on; the API answers 409 if the rule changed since. */
+  post<T>(path: string, body?: unknown, ifMatch?: number): Promise<T> {
+    return this.call<T>('POST', path, body, ifMatch);
+  }
+
+  put<T>(path: string, body: unknown, ifMatch?: number): Promise<T> {
+    return this.call<T>('PUT', path, body, ifMatch);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, ifMatch?: number): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (ifMatch !== undefined) headers['if-match'] = `"${ifMatch}"`;
+    let response: Response;
+    try {
+      response = await fetch(path, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    } catch (error) {
+      throw new ApiFailure(0, `The control plane could not be reached (${(error as Error).message}).`);
+    }
+    const payload: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
+    if (response.ok) return payload as T;
+    const refusal = (payload as { error?: { message?: string; problems?: Problem[] } } | undefined)?.error;
+    if (response.status === 401) this.onUnauthorized();
+    throw new ApiFailure(response.status, refusal?.message ?? `The API answered ${response.status} ${response.statusText}.`, refusal?.problems ?? []);
+  }
+}
+
+/** `decision: ['Denied', 'Audited']` becomes `decision=Denied&decision=Audited`; empty values are left out. */
+export function withQuery(path: string, query: Query): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    for (const item of typeof value === 'string' ? [value] : (value ?? [])) if (item !== '') params.append(key, item);
+  }
+  const text = params.toString();
+  return text === '' ? path : `${path}?${text}`;
+}

@@ -1,0 +1,59 @@
+// A rule written as YAML, the same document `portcullis rules apply -f` and `evaluate --rules`
+// read, so a rule tried here can be kept in Git as it is. The API validates it and answers every
+// problem with its place; a YAML mistake is named by its line before anything is sent.
+import { useState, type FormEvent } from 'react';
+import { parse, YAMLParseError } from 'yaml';
+import { Failure } from './Failure.js';
+
+export function RuleEditor({
+  initial,
+  submitLabel,
+  onSubmit,
+  onCancel,
+}: {
+  initial: string;
+  submitLabel: string;
+  onSubmit: (document: unknown) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const [text, setText] = useState(initial);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    let document: unknown;
+    try {
+      document = parse(text);
+    } catch (parseError) {
+      const line = parseError instanceof YAMLParseError ? parseError.linePos?.[0].line : undefined;
+      setError(new Error(`The rule is not valid YAML${line !== undefined ? ` (line ${line})` : ''}: ${(parseError as Error).message.split('\n')[0]}`));
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    onSubmit(document).then(
+      () => setBusy(false),
+      (failure: unknown) => {
+        setError(failure);
+        setBusy(false);
+      },
+    );
+  };
+  return (
+    <form className="rule-editor" onSubmit={submit}>
+      <label>
+        Rule document (YAML)
+        <textarea name="document" value={text} onChange={(event) => setText(event.target.value)} rows={Math.max(12, text.split('\n').length + 2)} spellCheck={false} />
+      </label>
+      {error !== undefined && <Failure error={error} />}
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          {submitLabel}
+        </button>
+        <button type="button" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,38 @@
+import { describe, expect, test } from 'vitest';
+import { withQuery } from './api.js';
+import { countsText, formatTime, instantToLocalInput, localInputToInstant, shortDigest, totalCounts } from './format.js';
+
+const counts = (critical: number, high: number, medium = 0) => ({ Critical: critical, High: high, Medium: medium, Low: 0, Unknown: 0 });
+
+describe('what the UI writes', () => {
+  test('times in UTC to the second; a value that is no time as it is', () => {
+    expect(formatTime('2026-11-28T14:03:07.123Z')).toBe('2026-11-28 14:03:07 UTC');
+    expect(formatTime('2026-11-28T15:03:07+01:00')).toBe('2026-11-28 14:03:07 UTC');
+    expect(formatTime('yesterday')).toBe('yesterday');
+  });
+
+  test('counts worst first, only the severities present', () => {
+    expect(countsText(counts(0, 12, 3))).toBe('12 High, 3 Medium');
+    expect(countsText(counts(0, 0))).toBe('no findings');
+    expect(totalCounts([counts(1, 2), counts(3, 0, 5)])).toEqual(counts(4, 2, 5));
+  });
+
+  test('a datetime-local value goes to the API as the instant it names in the browser zone, and back', () => {
+    const instant = localInputToInstant('2026-03-31T23:30');
+    expect(instant).toBe(new Date(2026, 2, 31, 23, 30).toISOString());
+    expect(instantToLocalInput(instant)).toBe('2026-03-31T23:30');
+    expect(localInputToInstant('')).toBe('');
+    expect(instantToLocalInput(undefined)).toBe('');
+    expect(instantToLocalInput('not a time')).toBe('');
+  });
+
+  test('digests shortened for a cell', () => {
+    expect(shortDigest(`sha256:${'a'.repeat(64)}`)).toBe('sha256:aaaaaaaaaaaa…');
+    expect(shortDigest('sha256:abc')).toBe('sha256:abc');
+  });
+
+  test('a query repeats a list parameter and leaves out what is empty', () => {
+    expect(withQuery('/api/v1/events', { decision: ['Denied', 'Audited'], namespace: 'prod a&b', cluster: '', rule: undefined })).toBe('/api/v1/events?decision=Denied&decision=Audited&namespace=prod+a%26b');
+    expect(withQuery('/api/v1/rules', {})).toBe('/api/v1/rules');
+  });
+});

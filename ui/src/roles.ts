@@ -1,0 +1,8 @@
+// The UI offers only the actions the signed-in role can take, by the API's own access groups;
+// the API checks every call whatever the UI shows.
+import { ACCESS } from '../../src/api/access.js';
+import type { Role } from './api.js';
+
+export function mayChangeRules(role: Role): boolean {
+  return (ACCESS.changeRules as readonly Role[]).includes(role);
+}
