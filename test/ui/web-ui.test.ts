@@ -1,0 +1,243 @@
+// The web UI in a real browser against a real `portcullis serve`: signing in with a token,
+// Admission Monitoring (list, filters, an event's detail), Security Rules (reading, and changing
+// for the roles that may), everything the API stores shown as text, never as markup.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchChromium } from '../support/browser.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const ENTRY = join(ROOT, 'test/support/portcullis.ts');
+const ADMIN_TOKEN = 'pcl_web-ui-test-admin-token-0123456789';
+const FLUENTD = 'ghcr.io/aquasecurity/trivy-test-images:fluentd-multiple-lockfiles';
+/** A workload name that would run script if the UI ever put stored text into the page as HTML. */
+const HOSTILE = '<img src=x onerror="window.__injected=1">';
+
+let server: ChildProcess;
+let url: string;
+let browser: Browser;
+let readerToken: string;
+let hostileEventId: string;
+
+async function api<T>(method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<T> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+const deployment = (namespace: string, name: string, image: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+        - {name: app, image: "${image}"}
+`;
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist/ui/index.html'))) throw new Error('The UI is not built (dist/ui/index.html): run `npm run build` first, as `npm test` does.');
+  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-ui-'));
+  server = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--webhook-port', '0', '--no-resolve-tags'], {
+    env: { ...process.env, PORTCULLIS_ADMIN_TOKEN: ADMIN_TOKEN },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  url = await new Promise<string>((done, fail) => {
+    let stderr = '';
+    server.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match?.[1]) done(match[1]);
+    });
+    server.on('exit', (code) => fail(new Error(`serve exited with ${code} before listening:\n${stderr}`)));
+  });
+
+  // What a security team has after a day: a Deny rule for production, scans, and decisions.
+  await api('POST', '/api/v1/rules', {
+    name: 'deny-critical-in-prod',
+    action: 'Deny',
+    scope: { resources: [{ kind: 'Namespace', criterion: 'StartsWith', value: 'prod-' }] },
+    conditions: { severities: ['Critical'] },
+    exemptions: [{ type: 'CVE', criterion: 'Equals', value: 'CVE-2020-0001', expires: '2020-01-31', reason: 'long gone' }],
+  });
+  await api('POST', '/api/v1/scans', JSON.parse(readFileSync(join(ROOT, 'test/fixtures/trivy/fluentd-debian-os-and-gems-image.json'), 'utf8')));
+  await api('POST', '/api/v1/evaluate', { manifests: deployment('prod-payments', 'checkout', FLUENTD) });
+  await api('POST', '/api/v1/evaluate', { manifests: deployment('dev', 'search', FLUENTD) });
+  const evaluated = await api<{ results: { eventId: string }[] }>('POST', '/api/v1/evaluate', { manifests: deployment('staging', 'cart', FLUENTD) });
+  const template = await api<Record<string, unknown>>('GET', `/api/v1/events/${evaluated.results[0]?.eventId}`);
+  // The same event as a webhook would deliver it, with names no cluster would allow but an API
+  // client could send: the UI must show them as they are.
+  hostileEventId = `${String(template.id).slice(0, 24)}${'f'.repeat(12)}`;
+  await api('POST', '/api/v1/events', { events: [{ ...template, id: hostileEventId, namespace: 'hostile', name: HOSTILE, workload: HOSTILE, message: `<script>window.__injected=2</script> ${String(template.message)}` }] });
+  readerToken = (await api<{ token: string }>('POST', '/api/v1/tokens', { role: 'SecurityReader', name: 'alice' })).token;
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+});
+
+/** A new tab, signed in; every console error and every dialog is kept, to be asserted on. */
+async function signedIn(token: string, hash = ''): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  const dialogs: string[] = [];
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(`${url}/${hash}`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return { page, errors, dialogs };
+}
+
+const rows = (page: Page) => page.locator('table.events tbody tr');
+
+describe('the web UI', () => {
+  test('a token the API does not accept is refused with its reason, and nothing is shown', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.getByLabel('API token').fill('pcl_not-a-token-at-all-0000000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^401: /);
+    expect(await page.getByRole('link', { name: 'Admission monitoring' }).count()).toBe(0);
+    await page.close();
+  });
+
+  test('Admission Monitoring lists every decision newest first, and filters by decision and namespace', async () => {
+    const { page, errors } = await signedIn(readerToken);
+    await expect.poll(() => page.locator('header.top .caller').textContent()).toContain('alice (SecurityReader)');
+    await expect.poll(() => rows(page).count()).toBe(4);
+    expect(await rows(page).locator('td:nth-child(4)').allTextContents()).toEqual(['hostile', 'staging', 'dev', 'prod-payments']);
+    expect(await rows(page).nth(3).locator('td:nth-child(2)').textContent()).toBe('Denieddry run');
+    expect(await rows(page).nth(2).locator('td:nth-child(2)').textContent()).toBe('Auditeddry run');
+    expect(await rows(page).nth(3).locator('td:nth-child(7)').textContent()).toContain('1 Critical');
+
+    await page.getByRole('checkbox', { name: 'Denied' }).check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => rows(page).locator('td:nth-child(4)').allTextContents()).toEqual(['prod-payments']);
+    expect(page.url()).toContain('#/events?decision=Denied');
+
+    await page.getByRole('link', { name: 'Clear' }).click();
+    await page.getByLabel('Namespace').fill('dev');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => rows(page).locator('td:nth-child(4)').allTextContents()).toEqual(['dev']);
+    // The page loaded its script and style under the served Content-Security-Policy.
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('a filtered list is a link: opened in a new tab it shows the same events', async () => {
+    const { page } = await signedIn(readerToken, '#/events?cve=CVE-2019-18224&decision=Denied');
+    await expect.poll(() => rows(page).locator('td:nth-child(4)').allTextContents()).toEqual(['prod-payments']);
+    expect(await page.getByLabel('CVE').inputValue()).toBe('CVE-2019-18224');
+    await page.close();
+  });
+
+  test("an event's page shows the decision, each image's findings with their fixes, and the rule as it was applied", async () => {
+    const { page } = await signedIn(readerToken, '#/events?namespace=prod-payments');
+    await rows(page).first().getByRole('link', { name: /Deployment checkout/ }).click();
+    const event = page.locator('article.event');
+    await expect.poll(() => event.locator('h1').textContent()).toBe('Denied Deployment prod-payments/checkoutdry run');
+    const image = event.locator('section.image');
+    expect(await image.locator('h3').textContent()).toBe(FLUENTD);
+    expect(await image.locator('table.violations').textContent()).toContain('deny-critical-in-prod');
+    expect(await image.locator('.finding').first().textContent()).toMatch(/Critical CVE-2019-18224 .*libidn2-0 2\.0\.5-1 → fixed in 2\.0\.5-1\+deb10u1/);
+    const rule = event.locator('section.rule-snapshot').filter({ hasText: 'deny-critical-in-prod' });
+    expect(await rule.locator('.description').textContent()).toMatch(/^Deny images with Critical vulnerabilities in namespaces starting with 'prod-'/);
+    expect(await rule.locator('table.exemptions').textContent()).toContain('CVE Equals CVE-2020-0001');
+    expect(await rule.locator('table.exemptions td:nth-child(4)').textContent()).toBe('Expired');
+    // From a matched vulnerability to every event it was matched in.
+    await image.locator('details summary').click();
+    await image.getByRole('link', { name: 'CVE-2019-18224' }).click();
+    await expect.poll(() => page.getByLabel('CVE').inputValue()).toBe('CVE-2019-18224');
+    // The default rule audited the same image in the other namespaces, matching it too.
+    await expect.poll(() => rows(page).locator('td:nth-child(4)').allTextContents()).toEqual(['hostile', 'staging', 'dev', 'prod-payments']);
+    await page.close();
+  });
+
+  test('names and messages from the API are shown as text: nothing in them runs', async () => {
+    const { page, dialogs } = await signedIn(readerToken, '#/events?namespace=hostile');
+    await expect.poll(() => rows(page).locator('td:nth-child(5)').textContent()).toBe(`Deployment ${HOSTILE}`);
+    await page.goto(`${url}/#/events/${hostileEventId}`);
+    await expect.poll(() => page.locator('.message').textContent()).toContain('<script>window.__injected=2</script>');
+    expect(await page.locator('article.event h1').textContent()).toContain(HOSTILE);
+    expect(await page.locator('img').count()).toBe(0);
+    // The callbacks run in the page; this program's types are Node's, so the page's globals are named through globalThis.
+    expect(await page.evaluate(() => (globalThis as { __injected?: unknown }).__injected)).toBeUndefined();
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+
+  test('a SecurityReader reads rules and their versions, and is offered no change', async () => {
+    const { page } = await signedIn(readerToken, '#/rules');
+    const names = page.locator('table.rules tbody tr td:first-child');
+    await expect.poll(() => names.allTextContents()).toEqual(expect.arrayContaining(['default-audit-high-critical', 'deny-critical-in-prod']));
+    expect(await page.getByRole('button', { name: 'New rule' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'deny-critical-in-prod' }).click();
+    await expect.poll(() => page.locator('table.versions tbody tr').allTextContents()).toEqual([expect.stringMatching(/^1Created/)]);
+    expect(await page.getByRole('button', { name: 'Disable' }).count()).toBe(0);
+    await page.close();
+  });
+
+  test('a SecurityAdmin creates a rule from YAML (its problems named by place first), then disables it: each change a new version', async () => {
+    const admin = (await api<{ token: string }>('POST', '/api/v1/tokens', { role: 'SecurityAdmin', name: 'sam' })).token;
+    const { page } = await signedIn(admin, '#/rules');
+    await page.getByRole('button', { name: 'New rule' }).click();
+    const editor = page.getByLabel('Rule document (YAML)');
+    await editor.fill('name: audit-log4shell\naction: Block\nconditions: {cves: [CVE-2021-44228]}\n');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('body.action');
+    await editor.fill('name: audit-log4shell\naction: Audit\nconditions: {cves: [CVE-2021-44228]\n');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not valid YAML \(line \d+\)/);
+    await editor.fill('name: audit-log4shell\naction: Audit\nconditions: {cves: [CVE-2021-44228]}\n');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await expect.poll(() => page.locator('article.rule h1').textContent()).toBe('audit-log4shell Audit Enabled');
+    expect(await page.locator('article.rule .description').first().textContent()).toBe('Audit images with CVE-2021-44228 on every cluster; images without a scan are ignored.');
+
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => page.locator('article.rule h1').textContent()).toBe('audit-log4shell Audit Disabled');
+    expect(await page.locator('table.versions tbody tr td:nth-child(2)').allTextContents()).toEqual(['Disabled', 'Created']);
+    expect(await page.locator('table.versions tbody tr td:nth-child(3)').allTextContents()).toEqual(['sam', 'sam']);
+    const stored = await api<{ rules: { name: string; enabled: boolean }[] }>('GET', '/api/v1/rules');
+    expect(stored.rules.find((rule) => rule.name === 'audit-log4shell')?.enabled).toBe(false);
+
+    // An edit saved over a change someone else made meanwhile is refused, not lost.
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await api('POST', '/api/v1/rules/audit-log4shell/enable');
+    await editor.fill('name: audit-log4shell\naction: Deny\nconditions: {cves: [CVE-2021-44228]}\n');
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^409: /);
+    const kept = await api<{ action: string; version: number }>('GET', '/api/v1/rules/audit-log4shell');
+    expect(kept).toMatchObject({ action: 'Audit', version: 3 });
+    await page.close();
+  });
+
+  test('a reload keeps the session; signing out forgets the token', async () => {
+    const { page } = await signedIn(readerToken, '#/rules');
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    await page.reload();
+    expect(await page.getByLabel('API token').count()).toBe(1);
+    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length)).toBe(0);
+    await page.close();
+  });
+});
