@@ -92,6 +92,8 @@ afterAll(async () => {
 /** A new tab, signed in; every console error and every dialog is kept, to be asserted on. */
 async function signedIn(token: string, hash = ''): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
   const page = await browser.newPage();
+  // A missing element fails its step within the test's own time, naming what was looked for.
+  page.setDefaultTimeout(5_000);
   const errors: string[] = [];
   const dialogs: string[] = [];
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
@@ -163,6 +165,13 @@ describe('the web UI', () => {
     expect(await rule.locator('.description').textContent()).toMatch(/^Deny images with Critical vulnerabilities in namespaces starting with 'prod-'/);
     expect(await rule.locator('table.exemptions').textContent()).toContain('CVE Equals CVE-2020-0001');
     expect(await rule.locator('table.exemptions td:nth-child(4)').textContent()).toBe('Expired');
+    // From the image to what its scans say of it.
+    await image.locator('h3 a').click();
+    const scanned = page.locator('article.image-page');
+    await expect.poll(() => scanned.locator('h1').textContent()).toBe(FLUENTD);
+    expect(await scanned.locator('table.scans tbody tr').count()).toBe(1);
+    expect(await scanned.locator('table.findings tbody tr').first().textContent()).toMatch(/^CVE-2019-18224.*Critical9\.8libidn2-0 2\.0\.5-12\.0\.5-1\+deb10u1/);
+    await page.goBack();
     // From a matched vulnerability to every event it was matched in.
     await image.locator('details summary').click();
     await image.getByRole('link', { name: 'CVE-2019-18224' }).click();
@@ -192,7 +201,8 @@ describe('the web UI', () => {
     expect(await page.getByRole('button', { name: 'New rule' }).count()).toBe(0);
     await page.getByRole('link', { name: 'deny-critical-in-prod' }).click();
     await expect.poll(() => page.locator('table.versions tbody tr').allTextContents()).toEqual([expect.stringMatching(/^1Created/)]);
-    expect(await page.getByRole('button', { name: 'Disable' }).count()).toBe(0);
+    expect(await page.locator('table.exemptions').textContent()).toContain('CVE-2020-0001');
+    for (const action of ['Disable', 'Edit', 'Add exemption', 'Delete', 'Remove']) expect(await page.getByRole('button', { name: action }).count()).toBe(0);
     await page.close();
   });
 
@@ -227,6 +237,34 @@ describe('the web UI', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^409: /);
     const kept = await api<{ action: string; version: number }>('GET', '/api/v1/rules/audit-log4shell');
     expect(kept).toMatchObject({ action: 'Audit', version: 3 });
+    await page.close();
+  });
+
+  test('a SecurityAdmin exempts a CVE until a day (a blank value named first), removes the exemption, and deletes the rule', async () => {
+    const admin = (await api<{ token: string }>('POST', '/api/v1/tokens', { role: 'SecurityAdmin', name: 'sue' })).token;
+    await api('POST', '/api/v1/rules', { name: 'deny-log4shell', action: 'Deny', conditions: { cves: ['CVE-2021-44228'] } });
+    const { page } = await signedIn(admin, '#/rules/deny-log4shell');
+    await page.getByRole('button', { name: 'Add exemption' }).click();
+    const form = page.getByRole('form', { name: 'New exemption' });
+    await form.getByLabel('Value').fill('   ');
+    await form.getByRole('button', { name: 'Add exemption' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toContain('body.value');
+    await form.getByLabel('Value').fill('CVE-2021-44228');
+    await form.getByLabel('Until (the last day it holds)').fill('2099-03-31');
+    await form.getByLabel('Reason').fill('patched by the vendor');
+    await form.getByRole('button', { name: 'Add exemption' }).click();
+    const exemptions = page.locator('table.exemptions tbody tr');
+    await expect.poll(() => exemptions.allTextContents()).toEqual(['CVE Equals CVE-2021-442282099-03-31patched by the vendorActiveRemove']);
+    expect(await page.locator('article.rule .description').first().textContent()).toContain('exempt CVE-2021-44228 until 2099-03-31');
+
+    await exemptions.getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => exemptions.count()).toBe(0);
+    expect(await page.locator('table.versions tbody tr td:nth-child(2)').allTextContents()).toEqual(['ExemptionRemoved', 'ExemptionAdded', 'Created']);
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Delete the rule' }).click();
+    await page.waitForURL(/#\/rules$/);
+    await expect.poll(() => page.locator('table.rules tbody tr td:first-child').allTextContents()).not.toContain('deny-log4shell');
     await page.close();
   });
 

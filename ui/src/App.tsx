@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiClient, type Caller } from './api.js';
 import { Failure } from './components/Failure.js';
 import { EventPage } from './pages/EventPage.js';
+import { ImagePage } from './pages/ImagePage.js';
 import { MonitoringPage } from './pages/MonitoringPage.js';
 import { RulePage } from './pages/RulePage.js';
 import { RulesPage } from './pages/RulesPage.js';
@@ -70,7 +71,7 @@ export function App() {
       <header className="top">
         <span className="brand">Portcullis</span>
         <nav>
-          <a href="#/events" className={route.page === 'events' || route.page === 'event' ? 'current' : ''}>
+          <a href="#/events" className={route.page === 'events' || route.page === 'event' || route.page === 'image' ? 'current' : ''}>
             Admission monitoring
           </a>
           <a href="#/rules" className={route.page === 'rules' || route.page === 'rule' ? 'current' : ''}>
@@ -102,6 +103,8 @@ function Page({ route, session }: { route: Route; session: Session }) {
       return <RulesPage api={api} caller={caller} />;
     case 'rule':
       return <RulePage api={api} id={route.id} caller={caller} />;
+    case 'image':
+      return <ImagePage api={api} reference={route.reference} />;
     default:
       return <Failure error={new Error('No such page.')} />;
   }

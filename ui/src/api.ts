@@ -2,6 +2,8 @@
 // turned into an ApiFailure that says what the API said (its message, and each problem's place).
 import type { AdmissionEvent, EventDecision } from '../../src/events/admission-event.js';
 import type { EventSummary } from '../../src/events/event-summary.js';
+import type { Finding } from '../../src/findings/model.js';
+import type { SeverityCounts } from '../../src/policy/evidence.js';
 import type { Exemption, Rule } from '../../src/policy/rule.js';
 import type { Role } from '../../src/store/roles.js';
 
@@ -42,6 +44,23 @@ export interface RuleVersionView {
   readonly document: Rule;
 }
 
+/** An image as GET /api/v1/images answers it: scan status, counts, its scans, a page of its findings. */
+export interface ImageView {
+  readonly reference?: string;
+  readonly key?: string;
+  readonly digest?: string;
+  readonly scanStatus: 'Scanned' | 'NotScanned';
+  readonly counts: SeverityCounts;
+  readonly scannedAt?: string;
+  readonly tags: readonly string[];
+  readonly repoDigests: readonly string[];
+  readonly scans: readonly { readonly id: string; readonly scanner: string; readonly version?: string; readonly scannedAt?: string; readonly receivedAt: string; readonly artifactName: string; readonly warnings: readonly string[] }[];
+  readonly findingCount: number;
+  /** Worst first. */
+  readonly findings: readonly Finding[];
+  readonly nextOffset?: number;
+}
+
 export interface Problem {
   readonly path: string;
   readonly message: string;
@@ -77,6 +96,10 @@ export class ApiClient {
 
   put<T>(path: string, body: unknown, ifMatch?: number): Promise<T> {
     return this.call<T>('PUT', path, body, ifMatch);
+  }
+
+  delete<T>(path: string, ifMatch?: number): Promise<T> {
+    return this.call<T>('DELETE', path, undefined, ifMatch);
   }
 
   private async call<T>(method: string, path: string, body?: unknown, ifMatch?: number): Promise<T> {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { withQuery } from './api.js';
-import { countsText, formatTime, instantToLocalInput, localInputToInstant, shortDigest, totalCounts } from './format.js';
+import { advisoryLink, countsText, formatTime, instantToLocalInput, localInputToInstant, shortDigest, totalCounts } from './format.js';
 
 const counts = (critical: number, high: number, medium = 0) => ({ Critical: critical, High: high, Medium: medium, Low: 0, Unknown: 0 });
 
@@ -29,6 +29,15 @@ describe('what the UI writes', () => {
   test('digests shortened for a cell', () => {
     expect(shortDigest(`sha256:${'a'.repeat(64)}`)).toBe('sha256:aaaaaaaaaaaa…');
     expect(shortDigest('sha256:abc')).toBe('sha256:abc');
+  });
+
+  test("an advisory is a link only when it is a web address", () => {
+    expect(advisoryLink('https://avd.aquasec.com/nvd/cve-2019-18224')).toBe('https://avd.aquasec.com/nvd/cve-2019-18224');
+    expect(advisoryLink('javascript:alert(1)')).toBeUndefined();
+    expect(advisoryLink(' JavaScript:alert(1)')).toBeUndefined();
+    expect(advisoryLink('data:text/html,<script>alert(1)</script>')).toBeUndefined();
+    expect(advisoryLink('not a url')).toBeUndefined();
+    expect(advisoryLink(undefined)).toBeUndefined();
   });
 
   test('a query repeats a list parameter and leaves out what is empty', () => {

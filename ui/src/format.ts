@@ -45,3 +45,14 @@ export function shortDigest(digest: string): string {
   const [algorithm, hex = ''] = digest.split(':', 2);
   return hex.length > 12 ? `${algorithm}:${hex.slice(0, 12)}…` : digest;
 }
+
+/** A scanner's advisory address as a link, only if it is a web address: a report could hold `javascript:`. */
+export function advisoryLink(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -11,6 +11,7 @@ describe('the hash routes', () => {
     ['#/events/0193a1b2-0000-7000-8000-000000000001', { page: 'event', id: '0193a1b2-0000-7000-8000-000000000001' }],
     ['#/rules', { page: 'rules' }],
     ['#/rules/deny%20critical', { page: 'rule', id: 'deny critical' }],
+    ['#/images/ghcr.io%2Forg%2Fapp%3A1.0', { page: 'image', reference: 'ghcr.io/org/app:1.0' }],
     ['#/nowhere', { page: 'events', filters: {} }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -30,6 +31,7 @@ describe('the hash routes', () => {
     { page: 'event', id: 'a/b?c#d' },
     { page: 'rules' },
     { page: 'rule', id: 'name with / and #' },
+    { page: 'image', reference: 'registry.example.com:5000/shop/app@sha256:0123abcd' },
   ])('formatting then parsing gives the same route: %j', (route) => {
     expect(parseRoute(formatRoute(route))).toEqual(route);
   });

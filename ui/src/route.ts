@@ -15,13 +15,16 @@ export type Route =
   | { readonly page: 'events'; readonly filters: EventFilters }
   | { readonly page: 'event'; readonly id: string }
   | { readonly page: 'rules' }
-  | { readonly page: 'rule'; readonly id: string };
+  | { readonly page: 'rule'; readonly id: string }
+  /** An image by the reference written in a spec, or by digest: what the scans say of it. */
+  | { readonly page: 'image'; readonly reference: string };
 
 export function parseRoute(hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#/, '').split('?', 2);
   const parts = path.split('/').filter((part) => part !== '').map(safeDecode);
   if (parts[0] === 'events' && parts[1] !== undefined) return { page: 'event', id: parts[1] };
   if (parts[0] === 'rules') return parts[1] !== undefined ? { page: 'rule', id: parts[1] } : { page: 'rules' };
+  if (parts[0] === 'images' && parts[1] !== undefined) return { page: 'image', reference: parts[1] };
   return { page: 'events', filters: parseFilters(new URLSearchParams(search)) };
 }
 
@@ -43,6 +46,8 @@ export function formatRoute(route: Route): string {
       return '#/rules';
     case 'rule':
       return `#/rules/${encodeURIComponent(route.id)}`;
+    case 'image':
+      return `#/images/${encodeURIComponent(route.reference)}`;
   }
 }
 

@@ -14,7 +14,8 @@ export interface ShownRule {
   readonly exemptions: readonly ShownExemption[];
 }
 
-export function RuleConfiguration({ rule }: { rule: ShownRule }) {
+/** `onRemoveExemption`: offered on each exemption when given (the roles that may change rules). */
+export function RuleConfiguration({ rule, onRemoveExemption }: { rule: ShownRule; onRemoveExemption?: (index: number) => void }) {
   const { scope, conditions } = rule;
   const resources = scope.resources ?? [];
   const cloud = scope.cloud ?? [];
@@ -66,6 +67,7 @@ export function RuleConfiguration({ rule }: { rule: ShownRule }) {
               <th>Reason</th>
               <th>State</th>
               {applied && <th>Applied here</th>}
+              {onRemoveExemption && <th />}
             </tr>
           </thead>
           <tbody>
@@ -78,6 +80,13 @@ export function RuleConfiguration({ rule }: { rule: ShownRule }) {
                 <td>{exemption.reason ?? ''}</td>
                 <td>{(exemption.state ?? (exemption.expired === true ? 'Expired' : 'Active')) === 'Active' ? 'Active' : <span className="muted">Expired</span>}</td>
                 {applied && <td>{exemption.applied === true ? 'yes' : 'no'}</td>}
+                {onRemoveExemption && (
+                  <td>
+                    <button type="button" onClick={() => onRemoveExemption(i)}>
+                      Remove
+                    </button>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>

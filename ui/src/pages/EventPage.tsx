@@ -85,7 +85,9 @@ function ImageView({ image }: { image: EventImage }) {
   const findings = new Map(image.findings.map((finding) => [finding.id, finding]));
   return (
     <section className="image">
-      <h3 className="reference">{image.reference}</h3>
+      <h3 className="reference">
+        <a href={formatRoute({ page: 'image', reference: image.digest !== undefined ? `${image.reference.split('@')[0]}@${image.digest}` : image.reference })}>{image.reference}</a>
+      </h3>
       <dl className="facts">
         <dt>Digest</dt>
         <dd>{image.digest !== undefined ? <code>{image.digest}</code> : <span className="muted">not resolved</span>}</dd>
