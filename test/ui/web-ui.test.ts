@@ -1,37 +1,26 @@
 // The web UI in a real browser against a real `portcullis serve`: signing in with a token,
 // Admission Monitoring (list, filters, an event's detail), Security Rules (reading, and changing
 // for the roles that may), everything the API stores shown as text, never as markup.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, signedIn as signedInAt } from '../support/browser.js';
+import { startUiServer, type UiServer } from '../support/ui-server.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const ENTRY = join(ROOT, 'test/support/portcullis.ts');
-const ADMIN_TOKEN = 'pcl_web-ui-test-admin-token-0123456789';
 const FLUENTD = 'ghcr.io/aquasecurity/trivy-test-images:fluentd-multiple-lockfiles';
 /** A workload name that would run script if the UI ever put stored text into the page as HTML. */
 const HOSTILE = '<img src=x onerror="window.__injected=1">';
 
-let server: ChildProcess;
+let server: UiServer;
 let url: string;
 let browser: Browser;
 let readerToken: string;
 let hostileEventId: string;
 
-async function api<T>(method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<T> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const api = <T>(method: string, path: string, body?: unknown, token?: string): Promise<T> => server.api<T>(method, path, body, token);
+const signedIn = (token: string, hash = '') => signedInAt(browser, url, token, hash);
 
 const deployment = (namespace: string, name: string, image: string) => `
 apiVersion: apps/v1
@@ -47,21 +36,8 @@ spec:
 `;
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/ui/index.html'))) throw new Error('The UI is not built (dist/ui/index.html): run `npm run build` first, as `npm test` does.');
-  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-ui-'));
-  server = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--webhook-port', '0', '--no-resolve-tags'], {
-    env: { ...process.env, PORTCULLIS_ADMIN_TOKEN: ADMIN_TOKEN },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  url = await new Promise<string>((done, fail) => {
-    let stderr = '';
-    server.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match?.[1]) done(match[1]);
-    });
-    server.on('exit', (code) => fail(new Error(`serve exited with ${code} before listening:\n${stderr}`)));
-  });
+  server = await startUiServer();
+  url = server.url;
 
   // What a security team has after a day: a Deny rule for production, scans, and decisions.
   await api('POST', '/api/v1/rules', {
@@ -86,28 +62,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  server?.stop();
 });
-
-/** A new tab, signed in; every console error and every dialog is kept, to be asserted on. */
-async function signedIn(token: string, hash = ''): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
-  const page = await browser.newPage();
-  // A missing element fails its step within the test's own time, naming what was looked for.
-  page.setDefaultTimeout(5_000);
-  const errors: string[] = [];
-  const dialogs: string[] = [];
-  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  await page.goto(`${url}/${hash}`);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  return { page, errors, dialogs };
-}
 
 const rows = (page: Page) => page.locator('table.events tbody tr');
 
@@ -206,10 +162,11 @@ describe('the web UI', () => {
     await page.close();
   });
 
-  test('a SecurityAdmin creates a rule from YAML (its problems named by place first), then disables it: each change a new version', async () => {
+  test('a SecurityAdmin creates a rule as YAML (its problems named by place first), then disables it: each change a new version', async () => {
     const admin = (await api<{ token: string }>('POST', '/api/v1/tokens', { role: 'SecurityAdmin', name: 'sam' })).token;
     const { page } = await signedIn(admin, '#/rules');
     await page.getByRole('button', { name: 'New rule' }).click();
+    await page.getByRole('button', { name: 'YAML' }).click();
     const editor = page.getByLabel('Rule document (YAML)');
     await editor.fill('name: audit-log4shell\naction: Block\nconditions: {cves: [CVE-2021-44228]}\n');
     await page.getByRole('button', { name: 'Create rule' }).click();
@@ -231,12 +188,66 @@ describe('the web UI', () => {
 
     // An edit saved over a change someone else made meanwhile is refused, not lost.
     await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('button', { name: 'YAML' }).click();
     await api('POST', '/api/v1/rules/audit-log4shell/enable');
     await editor.fill('name: audit-log4shell\naction: Deny\nconditions: {cves: [CVE-2021-44228]}\n');
     await page.getByRole('button', { name: 'Save as a new version' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^409: /);
     const kept = await api<{ action: string; version: number }>('GET', '/api/v1/rules/audit-log4shell');
     expect(kept).toMatchObject({ action: 'Audit', version: 3 });
+    await page.close();
+  });
+
+  test("a SecurityAdmin writes the seeds' rule in the form: the review says it in the engine's words before it is saved, and it is stored as reviewed", async () => {
+    const admin = (await api<{ token: string }>('POST', '/api/v1/tokens', { role: 'SecurityAdmin', name: 'fay' })).token;
+    const { page, errors } = await signedIn(admin, '#/rules');
+    await page.getByRole('button', { name: 'New rule' }).click();
+    const form = page.getByRole('form', { name: 'Rule' });
+    const review = form.getByRole('region', { name: 'Review' });
+    await expect.poll(() => review.locator('ul.problems').textContent()).toContain('name');
+    expect(await form.getByRole('button', { name: 'Create rule' }).isDisabled()).toBe(true);
+
+    await form.getByLabel('Rule name').fill('deny-critical-in-prod-eu');
+    await form.getByLabel('Action').selectOption('Deny');
+    expect(await form.getByRole('note').textContent()).toContain('Start with Audit');
+    await form.getByRole('button', { name: 'Add resource scope' }).click();
+    const resource = form.getByRole('group', { name: 'Resource scope 1' });
+    await resource.getByLabel('Matching criterion').selectOption('StartsWith');
+    await resource.getByLabel('Value').fill('prod-');
+    await form.getByRole('button', { name: 'Add cloud scope' }).click();
+    await form.getByRole('group', { name: 'Cloud scope 1' }).getByLabel('Account, subscription or project').fill('123456789012');
+    await form.getByRole('button', { name: 'Add exemption' }).click();
+    const exemption = form.getByRole('group', { name: 'Exemption 1' });
+    await exemption.getByLabel('Value').fill('CVE-2024-1234');
+    await exemption.getByLabel('Time-bound').check();
+    await exemption.getByLabel('Until (the last day it holds)').fill('2027-03-31');
+    await exemption.getByLabel('Reason').fill('fixed in the next release');
+    const words = "Deny images with Critical vulnerabilities in namespaces starting with 'prod-' on aws account 123456789012; images without a scan are ignored; exempt CVE-2024-1234 until 2027-03-31 (UTC).";
+    await expect.poll(() => review.locator('.description').textContent()).toBe(words);
+
+    // To YAML and back, nothing lost.
+    await page.getByRole('button', { name: 'YAML' }).click();
+    expect(await page.getByLabel('Rule document (YAML)').inputValue()).toContain('value: CVE-2024-1234');
+    await page.getByRole('button', { name: 'Form' }).click();
+    await expect.poll(() => review.locator('.description').textContent()).toBe(words);
+
+    await form.getByRole('button', { name: 'Create rule' }).click();
+    await expect.poll(() => page.locator('article.rule .description').first().textContent()).toBe(words);
+    const stored = await api<{ document: Record<string, unknown> }>('GET', '/api/v1/rules/deny-critical-in-prod-eu');
+    expect(stored.document).toMatchObject({
+      action: 'Deny',
+      scope: { cloud: [{ provider: 'aws', account: '123456789012' }], resources: [{ kind: 'Namespace', criterion: 'StartsWith', value: 'prod-' }] },
+      conditions: { severities: ['Critical'] },
+      exemptions: [{ type: 'CVE', criterion: 'Equals', value: 'CVE-2024-1234', expires: '2027-03-31', reason: 'fixed in the next release' }],
+    });
+
+    // Edited in the same form: Audit first, as the seeds advise.
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('form', { name: 'Rule' }).getByLabel('Action').selectOption('Audit');
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await expect.poll(() => page.locator('table.versions tbody tr td:nth-child(2)').allTextContents()).toEqual(['Replaced', 'Created']);
+    expect(await page.locator('article.rule .description').first().textContent()).toBe(words.replace(/^Deny/, 'Audit'));
+    expect(errors).toEqual([]);
     await page.close();
   });
 

@@ -6,17 +6,18 @@ import { parse, YAMLParseError } from 'yaml';
 import { Failure } from './Failure.js';
 
 export function RuleEditor({
-  initial,
+  text,
+  onTextChange,
   submitLabel,
   onSubmit,
   onCancel,
 }: {
-  initial: string;
+  text: string;
+  onTextChange: (text: string) => void;
   submitLabel: string;
   onSubmit: (document: unknown) => Promise<void>;
   onCancel: () => void;
 }) {
-  const [text, setText] = useState(initial);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const submit = (event: FormEvent) => {
@@ -43,7 +44,7 @@ export function RuleEditor({
     <form className="rule-editor" onSubmit={submit}>
       <label>
         Rule document (YAML)
-        <textarea name="document" value={text} onChange={(event) => setText(event.target.value)} rows={Math.max(12, text.split('\n').length + 2)} spellCheck={false} />
+        <textarea name="document" value={text} onChange={(event) => onTextChange(event.target.value)} rows={Math.max(12, text.split('\n').length + 2)} spellCheck={false} />
       </label>
       {error !== undefined && <Failure error={error} />}
       <div className="actions">

@@ -1,5 +1,5 @@
 // One security rule: in plain words, its configuration and exemptions as they stand now, who
-// changed it when (every version), and, for the roles that may: enable, disable, edit as YAML,
+// changed it when (every version), and, for the roles that may: enable, disable, edit (in the form or as YAML),
 // add or remove an exemption, delete. Every change names the version it was made on (If-Match),
 // so a change made meanwhile by someone else is refused (409), never overwritten.
 import { useState } from 'react';
@@ -10,7 +10,7 @@ import { ActionBadge } from '../components/badges.js';
 import { ExemptionForm } from '../components/ExemptionForm.js';
 import { Failure } from '../components/Failure.js';
 import { RuleConfiguration } from '../components/RuleConfiguration.js';
-import { RuleEditor } from '../components/RuleEditor.js';
+import { RuleComposer } from '../components/RuleComposer.js';
 import { formatTime } from '../format.js';
 import { formatRoute } from '../route.js';
 import { mayChangeRules } from '../roles.js';
@@ -139,7 +139,7 @@ function RuleDetail({ rule, versions, mayChange, mode, setMode, changes }: RuleW
           </div>
         </div>
       )}
-      {mode === 'editing' && <RuleEditor initial={stringify(document)} submitLabel="Save as a new version" onSubmit={changes.replace} onCancel={cancel} />}
+      {mode === 'editing' && <RuleComposer initial={document} submitLabel="Save as a new version" onSubmit={changes.replace} onCancel={cancel} />}
       {mode === 'exempting' && <ExemptionForm onAdd={changes.addExemption} onCancel={cancel} />}
       <p>
         <a href={formatRoute({ page: 'events', filters: { rule: rule.name } })}>Admission events where this rule triggered</a>

@@ -1,30 +1,14 @@
 // Security Rules: every rule, in plain words, with its action, state and last change; a new
-// rule is written here as the same YAML document `portcullis rules apply -f` takes.
+// rule is written here in a form, or as the YAML document `portcullis rules apply -f` takes.
 import { useState } from 'react';
 import type { ApiClient, Caller, RuleView } from '../api.js';
 import { ActionBadge } from '../components/badges.js';
 import { Failure } from '../components/Failure.js';
-import { RuleEditor } from '../components/RuleEditor.js';
+import { RuleComposer } from '../components/RuleComposer.js';
 import { formatTime } from '../format.js';
 import { formatRoute } from '../route.js';
 import { mayChangeRules } from '../roles.js';
 import { useLoaded } from '../useApi.js';
-
-const NEW_RULE = `apiVersion: portcullis.dev/v1
-kind: Rule
-name: deny-critical-in-prod
-description: Block images with Critical vulnerabilities from production namespaces.
-action: Deny
-scope:
-  resources:
-    - kind: Namespace
-      criterion: StartsWith
-      value: prod-
-conditions:
-  severities: [Critical]
-unscanned: Ignore
-exemptions: []
-`;
 
 export function RulesPage({ api, caller }: { api: ApiClient; caller: Caller }) {
   const [loaded] = useLoaded(() => api.get<{ rules: RuleView[] }>('/api/v1/rules'), 'rules');
@@ -38,8 +22,7 @@ export function RulesPage({ api, caller }: { api: ApiClient; caller: Caller }) {
         </button>
       )}
       {creating && (
-        <RuleEditor
-          initial={NEW_RULE}
+        <RuleComposer
           submitLabel="Create rule"
           onCancel={() => setCreating(false)}
           onSubmit={async (document) => {
