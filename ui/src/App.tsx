@@ -3,13 +3,16 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiClient, type Caller } from './api.js';
 import { Failure } from './components/Failure.js';
+import { EnvironmentPage } from './pages/EnvironmentPage.js';
 import { EventPage } from './pages/EventPage.js';
 import { ImagePage } from './pages/ImagePage.js';
 import { MonitoringPage } from './pages/MonitoringPage.js';
 import { RulePage } from './pages/RulePage.js';
 import { RulesPage } from './pages/RulesPage.js';
 import { SignIn } from './pages/SignIn.js';
+import { TokensPage } from './pages/TokensPage.js';
 import { parseRoute, type Route } from './route.js';
+import { mayAdminister } from './roles.js';
 import { forgetToken, storedToken, storeToken } from './session.js';
 
 interface Session {
@@ -77,6 +80,14 @@ export function App() {
           <a href="#/rules" className={route.page === 'rules' || route.page === 'rule' ? 'current' : ''}>
             Security rules
           </a>
+          <a href="#/environment" className={route.page === 'environment' ? 'current' : ''}>
+            Environment settings
+          </a>
+          {mayAdminister(session.caller.role) && (
+            <a href="#/tokens" className={route.page === 'tokens' ? 'current' : ''}>
+              API tokens
+            </a>
+          )}
         </nav>
         <span className="caller">
           {session.caller.name} <span className="muted">({session.caller.role})</span>
@@ -105,6 +116,10 @@ function Page({ route, session }: { route: Route; session: Session }) {
       return <RulePage api={api} id={route.id} caller={caller} />;
     case 'image':
       return <ImagePage api={api} reference={route.reference} />;
+    case 'environment':
+      return <EnvironmentPage api={api} caller={caller} />;
+    case 'tokens':
+      return mayAdminister(caller.role) ? <TokensPage api={api} /> : <Failure error={new Error('API tokens are for an Admin: the API refuses other roles.')} />;
     default:
       return <Failure error={new Error('No such page.')} />;
   }

@@ -1,10 +1,11 @@
 // The UI's one way to the REST API: the session's bearer token on every call, and every refusal
 // turned into an ApiFailure that says what the API said (its message, and each problem's place).
+import type { Settings } from '../../src/api/settings.js';
 import type { AdmissionEvent, EventDecision } from '../../src/events/admission-event.js';
 import type { EventSummary } from '../../src/events/event-summary.js';
 import type { Finding } from '../../src/findings/model.js';
 import type { SeverityCounts } from '../../src/policy/evidence.js';
-import type { Exemption, Rule } from '../../src/policy/rule.js';
+import type { CloudProvider, Exemption, Rule } from '../../src/policy/rule.js';
 import type { Role } from '../../src/store/roles.js';
 
 export type { AdmissionEvent, EventDecision, EventSummary, Role };
@@ -129,3 +130,36 @@ export function withQuery(path: string, query: Query): string {
   const text = params.toString();
   return text === '' ? path : `${path}?${text}`;
 }
+
+/** A registered cluster as GET /api/v1/clusters answers it (the API's Cluster). */
+export interface ClusterView {
+  readonly name: string;
+  readonly provider?: CloudProvider;
+  /** Azure subscription id, AWS account id or GCP project id. */
+  readonly account?: string;
+  readonly registeredAt: string;
+  /** When its webhook last synced with the control plane; absent until it has. */
+  readonly lastSeenAt?: string;
+}
+
+/** What POST /api/v1/clusters takes (the API's ClusterRegistration): an account needs its provider. */
+export interface ClusterRegistration {
+  readonly name: string;
+  readonly provider?: CloudProvider;
+  readonly account?: string;
+}
+
+/** The switches of GET /api/v1/accounts, each named as the API names it. */
+export type AccountSwitch = 'gating' | 'registryAccess' | 'securityFindings';
+
+/** A cloud account's switches as GET /api/v1/accounts answers them (the API's Account). */
+export type AccountView = {
+  readonly provider: CloudProvider;
+  readonly account: string;
+  /** Absent while every switch has its default (on). */
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+} & { readonly [S in AccountSwitch]: boolean };
+
+/** The installation's settings as GET and PUT /api/v1/settings answer them. */
+export type { Settings as SettingsView };

@@ -6,3 +6,8 @@ import type { Role } from './api.js';
 export function mayChangeRules(role: Role): boolean {
   return (ACCESS.changeRules as readonly Role[]).includes(role);
 }
+
+/** Register and remove clusters, change an account's switches and the installation's settings. */
+export function mayAdminister(role: Role): boolean {
+  return (ACCESS.admin as readonly Role[]).includes(role);
+}

@@ -12,6 +12,8 @@ describe('the hash routes', () => {
     ['#/rules', { page: 'rules' }],
     ['#/rules/deny%20critical', { page: 'rule', id: 'deny critical' }],
     ['#/images/ghcr.io%2Forg%2Fapp%3A1.0', { page: 'image', reference: 'ghcr.io/org/app:1.0' }],
+    ['#/environment', { page: 'environment' }],
+    ['#/tokens', { page: 'tokens' }],
     ['#/nowhere', { page: 'events', filters: {} }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);

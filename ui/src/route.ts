@@ -17,7 +17,10 @@ export type Route =
   | { readonly page: 'rules' }
   | { readonly page: 'rule'; readonly id: string }
   /** An image by the reference written in a spec, or by digest: what the scans say of it. */
-  | { readonly page: 'image'; readonly reference: string };
+  | { readonly page: 'image'; readonly reference: string }
+  /** Clusters, their cloud accounts' switches, and the installation's settings. */
+  | { readonly page: 'environment' }
+  | { readonly page: 'tokens' };
 
 export function parseRoute(hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#/, '').split('?', 2);
@@ -25,6 +28,8 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'events' && parts[1] !== undefined) return { page: 'event', id: parts[1] };
   if (parts[0] === 'rules') return parts[1] !== undefined ? { page: 'rule', id: parts[1] } : { page: 'rules' };
   if (parts[0] === 'images' && parts[1] !== undefined) return { page: 'image', reference: parts[1] };
+  if (parts[0] === 'environment') return { page: 'environment' };
+  if (parts[0] === 'tokens') return { page: 'tokens' };
   return { page: 'events', filters: parseFilters(new URLSearchParams(search)) };
 }
 
@@ -48,6 +53,10 @@ export function formatRoute(route: Route): string {
       return `#/rules/${encodeURIComponent(route.id)}`;
     case 'image':
       return `#/images/${encodeURIComponent(route.reference)}`;
+    case 'environment':
+      return '#/environment';
+    case 'tokens':
+      return '#/tokens';
   }
 }
 
