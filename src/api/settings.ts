@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Store } from '../store/store.js';
 import { ACCESS } from './access.js';
+import { SETTING_MEANINGS } from './meanings.js';
 import { defineRoute, type Route } from './route.js';
 
 export interface Settings {
@@ -15,9 +16,9 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({ retentionDays: 30, recordAllowed: false, breakGlass: Object.freeze({ enabled: true }) });
 
-const RetentionDays = z.number().int().min(1).max(3650).describe('Days admission events are kept (1 to 3650; default 30).');
-const RecordAllowed = z.boolean().describe('Record an event for allowed requests too (default false).');
-const BreakGlass = z.object({ enabled: z.boolean().describe('Honour the break-glass annotation: allow and always record (default true).') });
+const RetentionDays = z.number().int().min(1).max(3650).describe(SETTING_MEANINGS.retentionDays);
+const RecordAllowed = z.boolean().describe(SETTING_MEANINGS.recordAllowed);
+const BreakGlass = z.object({ enabled: z.boolean().describe(SETTING_MEANINGS.breakGlass) });
 
 const SettingsSchema = z.object({ retentionDays: RetentionDays, recordAllowed: RecordAllowed, breakGlass: BreakGlass }).meta({ id: 'Settings' });
 

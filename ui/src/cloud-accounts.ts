@@ -1,7 +1,7 @@
 // The cloud accounts' switches in the product's words (the seeds' plan extensions), and where a
 // cluster's account and an account's clusters are found. What turning a switch off means is the
-// API's own text (its zod `.describe()`, in the OpenAPI document); the UI's browser test checks
-// that the page says it word for word.
+// API's own text (src/api/meanings.ts, which its OpenAPI document says too).
+import { ACCOUNT_SWITCH_MEANINGS } from '../../src/api/meanings.js';
 import type { CloudProvider } from '../../src/policy/rule.js';
 import type { AccountSwitch, AccountView, ClusterView } from './api.js';
 import { formatTime } from './format.js';
@@ -14,9 +14,9 @@ export interface SwitchWords {
 }
 
 export const ACCOUNT_SWITCHES: readonly SwitchWords[] = [
-  { key: 'gating', name: 'Security Gating', whenOff: "Off: the account's clusters' webhooks allow everything and say so." },
-  { key: 'registryAccess', name: 'Registry Access', whenOff: "Off: Portcullis does not read the account's registries (no digest resolution, no attached reports)." },
-  { key: 'securityFindings', name: 'Security Findings', whenOff: "Off: findings of the account's registries are not used; their images count as not scanned." },
+  { key: 'gating', name: 'Security Gating', whenOff: ACCOUNT_SWITCH_MEANINGS.gating },
+  { key: 'registryAccess', name: 'Registry Access', whenOff: ACCOUNT_SWITCH_MEANINGS.registryAccess },
+  { key: 'securityFindings', name: 'Security Findings', whenOff: ACCOUNT_SWITCH_MEANINGS.securityFindings },
 ];
 
 export const PROVIDER_NAMES: Readonly<Record<CloudProvider, string>> = { azure: 'Azure', aws: 'AWS', gcp: 'GCP' };

@@ -1,13 +1,14 @@
 // The installation's settings in the product's words, and a change of them as PUT
 // /api/v1/settings takes it: only what was changed, so a setting someone else changed meanwhile
 // keeps their value. The API judges every value (a retention out of range is its 400).
+import { SETTING_MEANINGS } from '../../src/api/meanings.js';
 import type { SettingsView } from './api.js';
 
-/** What each setting means: the API's own text (its zod `.describe()`); the browser test checks the page says it word for word. */
+/** What each setting means: the API's own text (src/api/meanings.ts, which its OpenAPI document says too). */
 export const SETTING_WORDS = {
-  retentionDays: { name: 'Retention (days)', description: 'Days admission events are kept (1 to 3650; default 30).' },
-  recordAllowed: { name: 'Record allowed requests', description: 'Record an event for allowed requests too (default false).' },
-  breakGlass: { name: 'Break glass', description: 'Honour the break-glass annotation: allow and always record (default true).' },
+  retentionDays: { name: 'Retention (days)', description: SETTING_MEANINGS.retentionDays },
+  recordAllowed: { name: 'Record allowed requests', description: SETTING_MEANINGS.recordAllowed },
+  breakGlass: { name: 'Break glass', description: SETTING_MEANINGS.breakGlass },
 } as const;
 
 /** The settings as the form holds them while they are edited: the retention as typed. */
