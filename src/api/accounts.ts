@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { CLOUD_PROVIDERS, type CloudProvider } from '../policy/rule.js';
 import type { AccountSettings, Store } from '../store/store.js';
 import { ACCESS } from './access.js';
+import { ACCOUNT_SWITCH_MEANINGS } from './meanings.js';
 import { defineRoute, type Route } from './route.js';
 import { InstantSchema, listOf } from './schemas.js';
 
-const Gating = z.boolean().describe("Off: the account's clusters' webhooks allow everything and say so.");
-const RegistryAccess = z.boolean().describe("Off: Portcullis does not read the account's registries (no digest resolution, no attached reports).");
-const SecurityFindings = z.boolean().describe("Off: findings of the account's registries are not used; their images count as not scanned.");
+const Gating = z.boolean().describe(ACCOUNT_SWITCH_MEANINGS.gating);
+const RegistryAccess = z.boolean().describe(ACCOUNT_SWITCH_MEANINGS.registryAccess);
+const SecurityFindings = z.boolean().describe(ACCOUNT_SWITCH_MEANINGS.securityFindings);
 
 const AccountSchema = z
   .object({
@@ -83,16 +84,6 @@ export const accountRoutes: readonly Route[] = [
     params: AccountParams,
     body: AccountChangeSchema,
     response: AccountSchema,
-    handler: async ({ params, body }, { store, now, actor }) => {
-      const current = await accountSwitches(store, params.provider, params.account);
-      const next = {
-        provider: params.provider,
-        account: params.account,
-        gating: body.gating ?? current.gating,
-        registryAccess: body.registryAccess ?? current.registryAccess,
-        securityFindings: body.securityFindings ?? current.securityFindings,
-      };
-      return store.clusters.putAccount(next, actor, now.toISOString());
-    },
+    handler: ({ params, body }, { store, now, actor }) => store.clusters.changeAccount(params.provider, params.account, body, actor, now.toISOString()),
   }),
 ];

@@ -644,17 +644,29 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.clusters.list()).toEqual([]);
       });
 
-      test('account switches are stored, replaced, and listed by provider and account', async () => {
+      test('account switches are stored, changed one by one, and listed by provider and account', async () => {
         expect(await store.clusters.account('aws', '123456789012')).toBeUndefined();
-        const off = await store.clusters.putAccount({ provider: 'aws', account: '123456789012', gating: false, registryAccess: true, securityFindings: false }, 'alice', at(0));
+        // An account never changed starts with every switch on; only what a change names is set.
+        const off = await store.clusters.changeAccount('aws', '123456789012', { gating: false, securityFindings: false }, 'alice', at(0));
         expect(off).toStrictEqual({ provider: 'aws', account: '123456789012', gating: false, registryAccess: true, securityFindings: false, updatedAt: at(0), updatedBy: 'alice' });
         expect(await store.clusters.account('aws', '123456789012')).toStrictEqual(off);
-        const on = await store.clusters.putAccount({ provider: 'aws', account: '123456789012', gating: true, registryAccess: false, securityFindings: true }, 'bob', at(1));
-        expect(on).toStrictEqual({ provider: 'aws', account: '123456789012', gating: true, registryAccess: false, securityFindings: true, updatedAt: at(1), updatedBy: 'bob' });
-        await store.clusters.putAccount({ provider: 'azure', account: 'sub-1', gating: true, registryAccess: true, securityFindings: true }, 'bob', at(2));
-        await store.clusters.putAccount({ provider: 'aws', account: '000000000000', gating: true, registryAccess: true, securityFindings: true }, 'bob', at(2));
+        const on = await store.clusters.changeAccount('aws', '123456789012', { gating: true, registryAccess: false }, 'bob', at(1));
+        expect(on).toStrictEqual({ provider: 'aws', account: '123456789012', gating: true, registryAccess: false, securityFindings: false, updatedAt: at(1), updatedBy: 'bob' });
+        await store.clusters.changeAccount('azure', 'sub-1', {}, 'bob', at(2));
+        await store.clusters.changeAccount('aws', '000000000000', { gating: true }, 'bob', at(2));
         expect((await store.clusters.listAccounts()).map((a) => `${a.provider}/${a.account}`)).toEqual(['aws/000000000000', 'aws/123456789012', 'azure/sub-1']);
+        expect(await store.clusters.account('azure', 'sub-1')).toMatchObject({ gating: true, registryAccess: true, securityFindings: true, updatedBy: 'bob' });
         expect(await store.clusters.account('gcp', '123456789012')).toBeUndefined();
+      });
+
+      test('two changes of different switches made at once both hold: neither writes back the other\'s old value', async () => {
+        await store.clusters.changeAccount('gcp', 'shop', {}, 'setup', at(0));
+        await Promise.all([
+          store.clusters.changeAccount('gcp', 'shop', { gating: false }, 'alice', at(1)),
+          store.clusters.changeAccount('gcp', 'shop', { registryAccess: false }, 'bob', at(1)),
+          store.clusters.changeAccount('gcp', 'shop', { securityFindings: false }, 'carol', at(1)),
+        ]);
+        expect(await store.clusters.account('gcp', 'shop')).toMatchObject({ gating: false, registryAccess: false, securityFindings: false });
       });
     });
 

@@ -187,6 +187,9 @@ export interface Cluster {
 }
 
 /** The extension switches of a cloud account, as the seeds' Environment Settings have them. */
+/** The switches to set; those left out keep their value. */
+export type AccountChange = Partial<Pick<AccountSettings, 'gating' | 'registryAccess' | 'securityFindings'>>;
+
 export interface AccountSettings {
   readonly provider: CloudProvider;
   readonly account: string;
@@ -210,7 +213,12 @@ export interface ClusterStore {
   listAccounts(): Promise<AccountSettings[]>;
   /** Settings of an account; every switch defaults to on, as in a new environment. */
   account(provider: CloudProvider, account: string): Promise<AccountSettings | undefined>;
-  putAccount(settings: Omit<AccountSettings, 'updatedAt' | 'updatedBy'>, actor: string, at: Instant): Promise<AccountSettings>;
+  /**
+   * Sets the switches `change` names and keeps the others, in one statement, so that two changes
+   * of different switches made at once both hold; an account never changed starts with every
+   * switch on.
+   */
+  changeAccount(provider: CloudProvider, account: string, change: AccountChange, actor: string, at: Instant): Promise<AccountSettings>;
 }
 
 /** Installation-wide settings as a small key/value map of JSON values. */

@@ -1,6 +1,6 @@
 import type { CloudProvider } from '../../policy/rule.js';
 import { accountOf, clusterOf, type AccountRow, type ClusterRow } from '../rows.js';
-import type { AccountSettings, Cluster, ClusterStore, Instant } from '../store.js';
+import type { AccountChange, AccountSettings, Cluster, ClusterStore, Instant } from '../store.js';
 import type { PostgresDatabase } from './database.js';
 
 export class PostgresClusters implements ClusterStore {
@@ -43,13 +43,14 @@ export class PostgresClusters implements ClusterStore {
     return row && accountOf(row);
   }
 
-  async putAccount(settings: Omit<AccountSettings, 'updatedAt' | 'updatedBy'>, actor: string, at: Instant): Promise<AccountSettings> {
+  async changeAccount(provider: CloudProvider, account: string, change: AccountChange, actor: string, at: Instant): Promise<AccountSettings> {
     const row = await this.db.get<AccountRow>(
-      `INSERT INTO accounts (provider, account, gating, registry_access, security_findings, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (provider, account) DO UPDATE SET gating = excluded.gating, registry_access = excluded.registry_access,
-         security_findings = excluded.security_findings, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+      `INSERT INTO accounts (provider, account, gating, registry_access, security_findings, updated_at, updated_by)
+       VALUES ($1, $2, COALESCE($3::boolean, true), COALESCE($4::boolean, true), COALESCE($5::boolean, true), $6, $7)
+       ON CONFLICT (provider, account) DO UPDATE SET gating = COALESCE($3::boolean, accounts.gating), registry_access = COALESCE($4::boolean, accounts.registry_access),
+         security_findings = COALESCE($5::boolean, accounts.security_findings), updated_at = excluded.updated_at, updated_by = excluded.updated_by
        RETURNING *`,
-      settings.provider, settings.account, settings.gating, settings.registryAccess, settings.securityFindings, at, actor,
+      provider, account, change.gating ?? null, change.registryAccess ?? null, change.securityFindings ?? null, at, actor,
     );
     return accountOf(row as AccountRow);
   }

@@ -1,6 +1,6 @@
 import type { CloudProvider } from '../../policy/rule.js';
 import { accountOf, clusterOf, type AccountRow, type ClusterRow } from '../rows.js';
-import type { AccountSettings, Cluster, ClusterStore, Instant } from '../store.js';
+import type { AccountChange, AccountSettings, Cluster, ClusterStore, Instant } from '../store.js';
 import { flag, optional, type SqliteDatabase } from './database.js';
 
 export class SqliteClusters implements ClusterStore {
@@ -43,13 +43,15 @@ export class SqliteClusters implements ClusterStore {
     return row && accountOf(row);
   }
 
-  async putAccount(settings: Omit<AccountSettings, 'updatedAt' | 'updatedBy'>, actor: string, at: Instant): Promise<AccountSettings> {
+  async changeAccount(provider: CloudProvider, account: string, change: AccountChange, actor: string, at: Instant): Promise<AccountSettings> {
+    const switches = [change.gating, change.registryAccess, change.securityFindings].map((value) => (value === undefined ? null : flag(value)));
     const row = this.db.get<AccountRow>(
-      `INSERT INTO accounts (provider, account, gating, registry_access, security_findings, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (provider, account) DO UPDATE SET gating = excluded.gating, registry_access = excluded.registry_access,
-         security_findings = excluded.security_findings, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+      `INSERT INTO accounts (provider, account, gating, registry_access, security_findings, updated_at, updated_by)
+       VALUES (?, ?, COALESCE(?, 1), COALESCE(?, 1), COALESCE(?, 1), ?, ?)
+       ON CONFLICT (provider, account) DO UPDATE SET gating = COALESCE(?, gating), registry_access = COALESCE(?, registry_access),
+         security_findings = COALESCE(?, security_findings), updated_at = excluded.updated_at, updated_by = excluded.updated_by
        RETURNING *`,
-      settings.provider, settings.account, flag(settings.gating), flag(settings.registryAccess), flag(settings.securityFindings), at, actor,
+      provider, account, ...switches, at, actor, ...switches,
     );
     return accountOf(row as AccountRow);
   }
