@@ -289,4 +289,26 @@ describe('the web UI', () => {
     expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length)).toBe(0);
     await page.close();
   });
+
+  // Last: it adds events that the tests above do not expect.
+  test('Refresh shows events recorded since; a long list comes 50 at a time, the older ones on request', async () => {
+    const { page } = await signedIn(readerToken, '#/events?namespace=bulk');
+    await expect.poll(() => page.locator('p.empty').textContent()).toBe('No admission events match these filters.');
+    const names = Array.from({ length: 55 }, (_, i) => `app-${i}`);
+    const objects = names.map((name) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'bulk' },
+      spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: FLUENTD }] } } },
+    }));
+    await api('POST', '/api/v1/evaluate', { objects });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => rows(page).count()).toBe(50);
+    await page.getByRole('button', { name: 'Older events' }).click();
+    await expect.poll(() => rows(page).count()).toBe(55);
+    const shown = await rows(page).locator('td:nth-child(5) a').allTextContents();
+    expect(new Set(shown)).toEqual(new Set(names.map((name) => `Deployment ${name}`)));
+    expect(await page.getByRole('button', { name: 'Older events' }).count()).toBe(0);
+    await page.close();
+  });
 });

@@ -13,6 +13,8 @@ const PAGE_SIZE = 50;
 /** The events shown for one set of filters (`key`), and whether an older page is on its way. */
 interface Shown {
   readonly key: string;
+  /** Which Refresh of these filters the events are from. */
+  readonly round: number;
   readonly events: readonly EventSummary[];
   readonly nextCursor?: string;
   readonly error?: unknown;
@@ -21,23 +23,25 @@ interface Shown {
 
 export function MonitoringPage({ api, filters }: { api: ApiClient; filters: EventFilters }) {
   const key = formatRoute({ page: 'events', filters });
+  // Refresh loads the same filters again: the rows shown stay until the new answer comes.
+  const [round, setRound] = useState(0);
   const [list, setList] = useState<Shown | undefined>();
 
   useEffect(() => {
     let current = true;
     api.get<EventPage>('/api/v1/events', { ...filters, limit: String(PAGE_SIZE) }).then(
-      (page) => current && setList({ key, events: page.events, ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }), loadingOlder: false }),
-      (error: unknown) => current && setList({ key, events: [], error, loadingOlder: false }),
+      (page) => current && setList({ key, round, events: page.events, ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }), loadingOlder: false }),
+      (error: unknown) => current && setList({ key, round, events: [], error, loadingOlder: false }),
     );
     return () => {
       current = false;
     };
     // The filters are the hash: `key` says them all.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, key]);
+  }, [api, key, round]);
 
-  const shown = list?.key === key ? list : undefined;
-  const events = shown?.events ?? [];
+  const shown = list?.key === key && list.round === round ? list : undefined;
+  const events = (list?.key === key ? list : undefined)?.events ?? [];
   const error = shown?.error;
   const loading = shown === undefined || shown.loadingOlder;
   const nextCursor = shown?.nextCursor;
@@ -46,9 +50,9 @@ export function MonitoringPage({ api, filters }: { api: ApiClient; filters: Even
     if (shown === undefined || nextCursor === undefined) return;
     setList({ ...shown, loadingOlder: true });
     // Each answer lands only on the list it was asked for: the filters may have changed meanwhile.
-    const onto = (change: (was: Shown) => Shown) => setList((was) => (was?.key === key ? change(was) : was));
+    const onto = (change: (was: Shown) => Shown) => setList((was) => (was?.key === key && was.round === round ? change(was) : was));
     api.get<EventPage>('/api/v1/events', { ...filters, limit: String(PAGE_SIZE), cursor: nextCursor }).then(
-      (page) => onto((was) => ({ key, events: [...was.events, ...page.events], ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }), loadingOlder: false })),
+      (page) => onto((was) => ({ key, round, events: [...was.events, ...page.events], ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }), loadingOlder: false })),
       (failure: unknown) => onto((was) => ({ ...was, error: failure, loadingOlder: false })),
     );
   };
@@ -57,6 +61,11 @@ export function MonitoringPage({ api, filters }: { api: ApiClient; filters: Even
     <section>
       <h1>Admission monitoring</h1>
       <FilterForm key={key} filters={filters} />
+      <div className="actions">
+        <button type="button" onClick={() => setRound((count) => count + 1)} disabled={loading}>
+          Refresh
+        </button>
+      </div>
       {error !== undefined && <Failure error={error} />}
       <table className="events">
         <thead>
