@@ -9,6 +9,7 @@ import { ImagePage } from './pages/ImagePage.js';
 import { MonitoringPage } from './pages/MonitoringPage.js';
 import { RulePage } from './pages/RulePage.js';
 import { RulesPage } from './pages/RulesPage.js';
+import { ScansPage } from './pages/ScansPage.js';
 import { SignIn } from './pages/SignIn.js';
 import { TokensPage } from './pages/TokensPage.js';
 import { parseRoute, type Route } from './route.js';
@@ -74,11 +75,14 @@ export function App() {
       <header className="top">
         <span className="brand">Portcullis</span>
         <nav>
-          <a href="#/events" className={route.page === 'events' || route.page === 'event' || route.page === 'image' ? 'current' : ''}>
+          <a href="#/events" className={route.page === 'events' || route.page === 'event' ? 'current' : ''}>
             Admission monitoring
           </a>
           <a href="#/rules" className={route.page === 'rules' || route.page === 'rule' ? 'current' : ''}>
             Security rules
+          </a>
+          <a href="#/scans" className={route.page === 'scans' || route.page === 'image' ? 'current' : ''}>
+            Scans
           </a>
           <a href="#/environment" className={route.page === 'environment' ? 'current' : ''}>
             Environment settings
@@ -116,6 +120,8 @@ function Page({ route, session }: { route: Route; session: Session }) {
       return <RulePage api={api} id={route.id} caller={caller} />;
     case 'image':
       return <ImagePage api={api} reference={route.reference} />;
+    case 'scans':
+      return <ScansPage api={api} caller={caller} />;
     case 'environment':
       return <EnvironmentPage api={api} caller={caller} />;
     case 'tokens':

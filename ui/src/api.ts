@@ -121,6 +121,16 @@ export class ApiClient {
   }
 }
 
+/**
+ * Where an image's scans are asked for: a digest, or the `id:<image id>` a scan of an archive is
+ * kept under, by its key; anything else as a reference, found as admission finds it (its digest,
+ * else the tag scans reported).
+ */
+export function imageRequest(reference: string, query: Query = {}): string {
+  const key = /^(?:id:)?sha256:[0-9a-f]{64}$/.test(reference);
+  return key ? withQuery(`/api/v1/images/${encodeURIComponent(reference)}`, query) : withQuery('/api/v1/images', { reference, ...query });
+}
+
 /** `decision: ['Denied', 'Audited']` becomes `decision=Denied&decision=Audited`; empty values are left out. */
 export function withQuery(path: string, query: Query): string {
   const params = new URLSearchParams();

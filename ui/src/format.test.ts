@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { withQuery } from './api.js';
+import { imageRequest, withQuery } from './api.js';
 import { advisoryLink, countsText, formatTime, instantToLocalInput, localInputToInstant, shortDigest, totalCounts } from './format.js';
 
 const counts = (critical: number, high: number, medium = 0) => ({ Critical: critical, High: high, Medium: medium, Low: 0, Unknown: 0 });
@@ -38,6 +38,14 @@ describe('what the UI writes', () => {
     expect(advisoryLink('data:text/html,<script>alert(1)</script>')).toBeUndefined();
     expect(advisoryLink('not a url')).toBeUndefined();
     expect(advisoryLink(undefined)).toBeUndefined();
+  });
+
+  test("an image is asked for by its key when it is a digest or a scan's image id, else by reference", () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    expect(imageRequest(digest, { limit: '100' })).toBe(`/api/v1/images/sha256%3A${'ab'.repeat(32)}?limit=100`);
+    expect(imageRequest(`id:${digest}`)).toBe(`/api/v1/images/id%3Asha256%3A${'ab'.repeat(32)}`);
+    expect(imageRequest(`nginx@${digest}`)).toBe(`/api/v1/images?reference=nginx%40sha256%3A${'ab'.repeat(32)}`);
+    expect(imageRequest('nginx:1.27', { offset: '100' })).toBe('/api/v1/images?reference=nginx%3A1.27&offset=100');
   });
 
   test('a query repeats a list parameter and leaves out what is empty', () => {

@@ -11,3 +11,8 @@ export function mayChangeRules(role: Role): boolean {
 export function mayAdminister(role: Role): boolean {
   return (ACCESS.admin as readonly Role[]).includes(role);
 }
+
+/** Post scan reports by hand. */
+export function mayPostScans(role: Role): boolean {
+  return (ACCESS.postScans as readonly Role[]).includes(role);
+}

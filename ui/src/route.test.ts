@@ -14,6 +14,7 @@ describe('the hash routes', () => {
     ['#/images/ghcr.io%2Forg%2Fapp%3A1.0', { page: 'image', reference: 'ghcr.io/org/app:1.0' }],
     ['#/environment', { page: 'environment' }],
     ['#/tokens', { page: 'tokens' }],
+    ['#/scans', { page: 'scans' }],
     ['#/nowhere', { page: 'events', filters: {} }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);

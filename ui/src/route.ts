@@ -20,7 +20,8 @@ export type Route =
   | { readonly page: 'image'; readonly reference: string }
   /** Clusters, their cloud accounts' switches, and the installation's settings. */
   | { readonly page: 'environment' }
-  | { readonly page: 'tokens' };
+  | { readonly page: 'tokens' }
+  | { readonly page: 'scans' };
 
 export function parseRoute(hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#/, '').split('?', 2);
@@ -30,6 +31,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'images' && parts[1] !== undefined) return { page: 'image', reference: parts[1] };
   if (parts[0] === 'environment') return { page: 'environment' };
   if (parts[0] === 'tokens') return { page: 'tokens' };
+  if (parts[0] === 'scans') return { page: 'scans' };
   return { page: 'events', filters: parseFilters(new URLSearchParams(search)) };
 }
 
@@ -57,6 +59,8 @@ export function formatRoute(route: Route): string {
       return '#/environment';
     case 'tokens':
       return '#/tokens';
+    case 'scans':
+      return '#/scans';
   }
 }
 

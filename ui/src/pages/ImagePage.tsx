@@ -1,9 +1,10 @@
 // An image as its scans describe it: by the reference a spec wrote (the digest it names, else
-// the tag scans reported, as admission finds it) or by digest; its scans and its findings, worst
+// the tag scans reported, as admission finds it), by digest, or by the image id a scan of an
+// archive is kept under; its scans and its findings, worst
 // first, a page at a time.
 import { useState } from 'react';
 import type { Finding } from '../../../src/findings/model.js';
-import type { ApiClient, ImageView } from '../api.js';
+import { imageRequest, type ApiClient, type ImageView } from '../api.js';
 import { Counts, SeverityBadge } from '../components/badges.js';
 import { Failure } from '../components/Failure.js';
 import { advisoryLink, formatTime } from '../format.js';
@@ -13,12 +14,12 @@ import { useLoaded } from '../useApi.js';
 const FINDINGS_PAGE = 100;
 
 export function ImagePage({ api, reference }: { api: ApiClient; reference: string }) {
-  const [loaded, setLoaded] = useLoaded(() => api.get<ImageView>('/api/v1/images', { reference, limit: String(FINDINGS_PAGE) }), reference);
+  const [loaded, setLoaded] = useLoaded(() => api.get<ImageView>(imageRequest(reference, { limit: String(FINDINGS_PAGE) })), reference);
   const [more, setMore] = useState<{ loading: boolean; error?: unknown }>({ loading: false });
   const loadMore = (image: ImageView) => {
     if (image.nextOffset === undefined) return;
     setMore({ loading: true });
-    api.get<ImageView>('/api/v1/images', { reference, limit: String(FINDINGS_PAGE), offset: String(image.nextOffset) }).then(
+    api.get<ImageView>(imageRequest(reference, { limit: String(FINDINGS_PAGE), offset: String(image.nextOffset) })).then(
       (page) => {
         setLoaded({ ...page, findings: [...image.findings, ...page.findings] });
         setMore({ loading: false });
@@ -29,7 +30,7 @@ export function ImagePage({ api, reference }: { api: ApiClient; reference: strin
   return (
     <section>
       <p>
-        <a href="#/events">← Admission monitoring</a>
+        <a href="#/scans">← Scans</a>
       </p>
       {loaded.state === 'loading' && <p className="loading">Loading…</p>}
       {loaded.state === 'failed' && <Failure error={loaded.error} />}
