@@ -395,6 +395,10 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
     }
   });
 
+  // Its own limit: a control plane started twice, a lone webhook, then a pool of two workers, each
+  // process compiling the TypeScript it loads: 6.7 s on an idle machine, past vitest's 20 s once
+  // in CI (2026-11-28) while other work shared its two cores. Its waits are named, so a hang still
+  // says where.
   test('run alone, then as a pool: the events left in the lone webhook’s outbox arrive, and the file goes', async () => {
     const cpDir = tempDir('control-plane');
     const first = await setUpControlPlane(cpDir);
@@ -430,7 +434,7 @@ describe('portcullis webhook --workers 2 (a process): one port, two processes', 
     } finally {
       await cp?.close();
     }
-  });
+  }, 60_000);
 
   test('the workers share one snapshot, which worker 0 syncs: a rule change reaches both; while worker 0 is stopped the other says stale', async () => {
     const { cp, admin, sensor } = await setUpControlPlane(tempDir('control-plane'));
