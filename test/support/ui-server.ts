@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { callApi } from '../../src/api/testing/call-api.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const ENTRY = join(ROOT, 'test/support/portcullis.ts');
@@ -35,16 +36,7 @@ export async function startUiServer(): Promise<UiServer> {
   });
   return {
     url,
-    async api<T>(method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<T> {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-      return (text === '' ? undefined : JSON.parse(text)) as T;
-    },
+    api: async <T>(method: string, path: string, body?: unknown, token = ADMIN_TOKEN) => (await callApi(url, token, method, path, body)) as T,
     stop: () => server.kill('SIGTERM'),
   };
 }

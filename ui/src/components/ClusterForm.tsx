@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { CLOUD_PROVIDERS, type CloudProvider } from '../../../src/policy/rule.js';
 import type { ClusterRegistration } from '../api.js';
 import { ACCOUNT_KINDS, PROVIDER_NAMES } from '../cloud-accounts.js';
+import { useSubmission } from '../useSubmission.js';
 import { Failure } from './Failure.js';
 
 const ACCOUNT_EXAMPLES: Readonly<Record<CloudProvider, string>> = { azure: '00000000-0000-0000-0000-000000000000', aws: '123456789012', gcp: 'my-project' };
@@ -13,24 +14,15 @@ export function ClusterForm({ onRegister, disabled }: { onRegister: (cluster: Cl
   const [name, setName] = useState('');
   const [provider, setProvider] = useState<CloudProvider | ''>('');
   const [account, setAccount] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send } = useSubmission();
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
     const cluster: ClusterRegistration = { name: name.trim(), ...(provider !== '' && { provider }), ...(account.trim() !== '' && { account: account.trim() }) };
-    onRegister(cluster).then(
-      () => {
-        setName('');
-        setAccount('');
-        setBusy(false);
-      },
-      (failure: unknown) => {
-        setError(failure);
-        setBusy(false);
-      },
-    );
+    send(async () => {
+      await onRegister(cluster);
+      setName('');
+      setAccount('');
+    });
   };
   return (
     <form className="cluster-form" onSubmit={submit} aria-label="Register a cluster">

@@ -2,6 +2,7 @@
 // The API checks it with the whole rule (a CVE id's form, the day in the rule's time zone).
 import { useState, type FormEvent } from 'react';
 import { EXEMPTION_CRITERIA, EXEMPTION_TYPES, type Exemption, type ExemptionCriterion, type ExemptionType } from '../../../src/policy/rule.js';
+import { useSubmission } from '../useSubmission.js';
 import { Failure } from './Failure.js';
 
 export function ExemptionForm({ onAdd, onCancel }: { onAdd: (exemption: Exemption) => Promise<void>; onCancel: () => void }) {
@@ -10,20 +11,11 @@ export function ExemptionForm({ onAdd, onCancel }: { onAdd: (exemption: Exemptio
   const [value, setValue] = useState('');
   const [expires, setExpires] = useState('');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send } = useSubmission();
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
     const exemption: Exemption = { type, criterion, value: value.trim(), ...(expires !== '' && { expires }), ...(reason.trim() !== '' && { reason: reason.trim() }) };
-    onAdd(exemption).then(
-      () => setBusy(false),
-      (failure: unknown) => {
-        setError(failure);
-        setBusy(false);
-      },
-    );
+    send(() => onAdd(exemption));
   };
   return (
     <form className="exemption-form" onSubmit={submit} aria-label="New exemption">

@@ -1,8 +1,9 @@
 // A rule written as YAML, the same document `portcullis rules apply -f` and `evaluate --rules`
 // read, so a rule tried here can be kept in Git as it is. The API validates it and answers every
 // problem with its place; a YAML mistake is named by its line before anything is sent.
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { parse, YAMLParseError } from 'yaml';
+import { useSubmission } from '../useSubmission.js';
 import { Failure } from './Failure.js';
 
 export function RuleEditor({
@@ -18,8 +19,7 @@ export function RuleEditor({
   onSubmit: (document: unknown) => Promise<void>;
   onCancel: () => void;
 }) {
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send, refuse } = useSubmission();
   const submit = (event: FormEvent) => {
     event.preventDefault();
     let document: unknown;
@@ -27,18 +27,10 @@ export function RuleEditor({
       document = parse(text);
     } catch (parseError) {
       const line = parseError instanceof YAMLParseError ? parseError.linePos?.[0].line : undefined;
-      setError(new Error(`The rule is not valid YAML${line !== undefined ? ` (line ${line})` : ''}: ${(parseError as Error).message.split('\n')[0]}`));
+      refuse(new Error(`The rule is not valid YAML${line !== undefined ? ` (line ${line})` : ''}: ${(parseError as Error).message.split('\n')[0]}`));
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    onSubmit(document).then(
-      () => setBusy(false),
-      (failure: unknown) => {
-        setError(failure);
-        setBusy(false);
-      },
-    );
+    send(() => onSubmit(document));
   };
   return (
     <form className="rule-editor" onSubmit={submit}>

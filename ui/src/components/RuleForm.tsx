@@ -2,10 +2,11 @@
 // with its matching criterion), the conditions that trigger it, what an unscanned image means,
 // exemptions (indefinite or through a day), and a review of the rule in the engine's own words
 // with every problem named before it is saved.
-import { useState, type FormEvent, type ReactNode } from 'react';
+import type { FormEvent, ReactNode } from 'react';
 import { SEVERITIES, type Severity } from '../../../src/findings/severity.js';
 import { ACTIONS, CLOUD_PROVIDERS, EXEMPTION_CRITERIA, EXEMPTION_TYPES, RESOURCE_KINDS, SCOPE_CRITERIA, UNSCANNED_MODES } from '../../../src/policy/rule.js';
 import { checkForm, type CloudRow, type ExemptionRow, type ResourceRow, type RuleForm as RuleFormFields } from '../rule-form.js';
+import { useSubmission } from '../useSubmission.js';
 import { Failure } from './Failure.js';
 
 interface Props {
@@ -21,21 +22,12 @@ const NEW_CLOUD: CloudRow = { provider: 'aws', account: '' };
 const NEW_EXEMPTION: ExemptionRow = { type: 'CVE', criterion: 'Equals', value: '', timeBound: false, expires: '', reason: '' };
 
 export function RuleForm({ form, onChange, submitLabel, onSubmit, onCancel }: Props) {
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send } = useSubmission();
   const check = checkForm(form);
   const set = <K extends keyof RuleFormFields>(key: K, value: RuleFormFields[K]) => onChange({ ...form, [key]: value });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    onSubmit(check.document).then(
-      () => setBusy(false),
-      (failure: unknown) => {
-        setError(failure);
-        setBusy(false);
-      },
-    );
+    send(() => onSubmit(check.document));
   };
   return (
     <form className="rule-form" onSubmit={submit} aria-label="Rule">

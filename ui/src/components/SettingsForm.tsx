@@ -4,30 +4,22 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { SettingsView } from '../api.js';
 import { draftOf, isEdited, settingsChange, SETTING_WORDS, type SettingsChange, type SettingsDraft } from '../settings-change.js';
+import { useSubmission } from '../useSubmission.js';
 import { Failure } from './Failure.js';
 
 export function SettingsForm({ settings, onSave }: { settings: SettingsView; onSave: (change: SettingsChange) => Promise<void> }) {
   const id = useId();
   const [draft, setDraft] = useState<SettingsDraft>(() => draftOf(settings));
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send, refuse } = useSubmission();
   const edit = (change: Partial<SettingsDraft>) => setDraft({ ...draft, ...change });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(undefined);
     const made = settingsChange(settings, draft);
     if ('problem' in made) {
-      setError(new Error(made.problem));
+      refuse(new Error(made.problem));
       return;
     }
-    setBusy(true);
-    onSave(made.change).then(
-      () => setBusy(false),
-      (failure: unknown) => {
-        setError(failure);
-        setBusy(false);
-      },
-    );
+    send(() => onSave(made.change));
   };
   // noValidate: the API is the one judge of a value (its problems name their place); the
   // browser's own checks of a number field would only say less, in other words.

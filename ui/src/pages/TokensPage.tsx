@@ -6,6 +6,7 @@ import type { ApiClient, Role } from '../api.js';
 import { Failure } from '../components/Failure.js';
 import { formatTime, localInputToInstant } from '../format.js';
 import { useLoaded } from '../useApi.js';
+import { useSubmission } from '../useSubmission.js';
 
 export interface TokenView {
   readonly id: string;
@@ -123,24 +124,15 @@ function NewTokenForm({ onCreate }: { onCreate: (request: { name: string; role: 
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('SecurityReader');
   const [expires, setExpires] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send } = useSubmission();
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
     const expiresAt = localInputToInstant(expires);
-    onCreate({ name: name.trim(), role, ...(expiresAt !== '' && { expiresAt }) }).then(
-      () => {
-        setName('');
-        setExpires('');
-        setBusy(false);
-      },
-      (failure: unknown) => {
-        setError(failure);
-        setBusy(false);
-      },
-    );
+    send(async () => {
+      await onCreate({ name: name.trim(), role, ...(expiresAt !== '' && { expiresAt }) });
+      setName('');
+      setExpires('');
+    });
   };
   return (
     <form className="filters" onSubmit={submit} aria-label="New token">
