@@ -345,7 +345,7 @@ export function ruleToDocument(rule: Rule): RuleDocument {
   };
 }
 
-/** `{ key: value }`, or nothing when the value is undefined. */
-function present<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+/** `{ key: value }`, or nothing when the value is undefined: an optional field of a document, to spread in. */
+export function present<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -4,7 +4,7 @@
 // sent, and describes the rule in the engine's own words.
 import type { Severity } from '../../src/findings/severity.js';
 import { describeRule } from '../../src/policy/describe.js';
-import { validateRule } from '../../src/policy/rule-document.js';
+import { present, validateRule } from '../../src/policy/rule-document.js';
 import type { Action, CloudProvider, ExemptionCriterion, ExemptionType, ResourceKind, Rule, ScopeCriterion, UnscannedMode } from '../../src/policy/rule.js';
 import type { Problem } from '../../src/problems.js';
 
@@ -111,33 +111,33 @@ export function documentOfForm(form: RuleForm): Record<string, unknown> {
   const conditions = {
     ...(form.severities.length > 0 && { severities: [...form.severities] }),
     ...(cves.length > 0 && { cves }),
-    ...defined('minCvss', number(form.minCvss)),
+    ...present('minCvss', number(form.minCvss)),
     ...(form.fixAvailable && { fixAvailable: true }),
     ...(form.knownExploited && { knownExploited: true }),
-    ...defined('moreThan', number(form.moreThan)),
+    ...present('moreThan', number(form.moreThan)),
   };
   return {
     apiVersion: 'portcullis.dev/v1',
     kind: 'Rule',
     name: form.name.trim(),
-    ...defined('description', text(form.description)),
+    ...present('description', text(form.description)),
     action: form.action,
     enabled: form.enabled,
     timeZone: text(form.timeZone) ?? 'UTC',
     scope: {
-      ...defined('name', text(form.scopeName)),
-      ...(form.cloud.length > 0 && { cloud: form.cloud.map((row) => ({ provider: row.provider, ...defined('account', text(row.account)) })) }),
+      ...present('name', text(form.scopeName)),
+      ...(form.cloud.length > 0 && { cloud: form.cloud.map((row) => ({ provider: row.provider, ...present('account', text(row.account)) })) }),
       ...(form.resources.length > 0 && { resources: form.resources.map((row) => ({ kind: row.kind, criterion: row.criterion, value: row.value.trim() })) }),
     },
     conditions,
     unscanned: form.unscanned,
-    ...defined('maxScanAge', text(form.maxScanAge)),
+    ...present('maxScanAge', text(form.maxScanAge)),
     exemptions: form.exemptions.map((row) => ({
       type: row.type,
       criterion: row.criterion,
       value: row.value.trim(),
       ...(row.timeBound && { expires: row.expires }),
-      ...defined('reason', text(row.reason)),
+      ...present('reason', text(row.reason)),
     })),
   };
 }
@@ -156,8 +156,4 @@ export function checkForm(form: RuleForm): FormCheck {
   const { rule, problems } = validateRule(document, 'rule');
   const named = problems.map((problem) => ({ ...problem, ...(problem.path !== undefined && { path: problem.path.replace(/^rule\.?/, '') || 'rule' }) }));
   return rule && problems.length === 0 ? { document, description: describeRule(rule), problems: [] } : { document, problems: named };
-}
-
-function defined<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
