@@ -187,9 +187,6 @@ export interface Cluster {
 }
 
 /** The extension switches of a cloud account, as the seeds' Environment Settings have them. */
-/** The switches to set; those left out keep their value. */
-export type AccountChange = Partial<Pick<AccountSettings, 'gating' | 'registryAccess' | 'securityFindings'>>;
-
 export interface AccountSettings {
   readonly provider: CloudProvider;
   readonly account: string;
@@ -202,6 +199,9 @@ export interface AccountSettings {
   readonly updatedAt: Instant;
   readonly updatedBy: string;
 }
+
+/** The switches to set; those left out keep their value. */
+export type AccountChange = Partial<Pick<AccountSettings, 'gating' | 'registryAccess' | 'securityFindings'>>;
 
 export interface ClusterStore {
   list(): Promise<Cluster[]>;
