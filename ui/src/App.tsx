@@ -1,7 +1,7 @@
-// The signed-in frame: who is signed in, the two pages of the product (Admission Monitoring and
-// Security Rules), and the page the URL's hash names.
+// The signed-in frame: who is signed in, the product's pages in the navigation (those the role
+// may use), and the page the URL's hash names.
 import { useCallback, useEffect, useState } from 'react';
-import { ApiClient, type Caller } from './api.js';
+import { ApiClient, type Caller, type Role } from './api.js';
 import { Failure } from './components/Failure.js';
 import { EnvironmentPage } from './pages/EnvironmentPage.js';
 import { EventPage } from './pages/EventPage.js';
@@ -20,6 +20,15 @@ interface Session {
   readonly api: ApiClient;
   readonly caller: Caller;
 }
+
+/** The navigation: each section, the pages it holds (its link is marked while one is shown), and who is offered it. */
+const SECTIONS: readonly { readonly href: string; readonly label: string; readonly pages: readonly Route['page'][]; readonly offered?: (role: Role) => boolean }[] = [
+  { href: '#/events', label: 'Admission monitoring', pages: ['events', 'event'] },
+  { href: '#/rules', label: 'Security rules', pages: ['rules', 'rule'] },
+  { href: '#/scans', label: 'Scans', pages: ['scans', 'image'] },
+  { href: '#/environment', label: 'Environment settings', pages: ['environment'] },
+  { href: '#/tokens', label: 'API tokens', pages: ['tokens'], offered: mayAdminister },
+];
 
 export function App() {
   const [session, setSession] = useState<Session | undefined>();
@@ -51,22 +60,11 @@ export function App() {
     [opened],
   );
 
-  // A reload of the tab keeps its session: the stored token is checked again.
+  // A reload of the tab keeps its session: the stored token is signed in with again.
   useEffect(() => {
     const token = storedToken();
-    if (token === undefined) return;
-    opened(token).then(
-      (started) => {
-        setSession(started);
-        setChecking(false);
-      },
-      (error: unknown) => {
-        forgetToken();
-        setSignInError(error);
-        setChecking(false);
-      },
-    );
-  }, [opened]);
+    if (token !== undefined) void signIn(token).then(() => setChecking(false));
+  }, [signIn]);
 
   if (checking) return <p className="loading">Signing in…</p>;
   if (!session) return <SignIn onSignIn={signIn} error={signInError} />;
@@ -75,23 +73,11 @@ export function App() {
       <header className="top">
         <span className="brand">Portcullis</span>
         <nav>
-          <a href="#/events" className={route.page === 'events' || route.page === 'event' ? 'current' : ''}>
-            Admission monitoring
-          </a>
-          <a href="#/rules" className={route.page === 'rules' || route.page === 'rule' ? 'current' : ''}>
-            Security rules
-          </a>
-          <a href="#/scans" className={route.page === 'scans' || route.page === 'image' ? 'current' : ''}>
-            Scans
-          </a>
-          <a href="#/environment" className={route.page === 'environment' ? 'current' : ''}>
-            Environment settings
-          </a>
-          {mayAdminister(session.caller.role) && (
-            <a href="#/tokens" className={route.page === 'tokens' ? 'current' : ''}>
-              API tokens
+          {SECTIONS.filter((section) => section.offered?.(session.caller.role) ?? true).map((section) => (
+            <a key={section.href} href={section.href} className={section.pages.includes(route.page) ? 'current' : ''}>
+              {section.label}
             </a>
-          )}
+          ))}
         </nav>
         <span className="caller">
           {session.caller.name} <span className="muted">({session.caller.role})</span>
@@ -126,8 +112,6 @@ function Page({ route, session }: { route: Route; session: Session }) {
       return <EnvironmentPage api={api} caller={caller} />;
     case 'tokens':
       return mayAdminister(caller.role) ? <TokensPage api={api} /> : <Failure error={new Error('API tokens are for an Admin: the API refuses other roles.')} />;
-    default:
-      return <Failure error={new Error('No such page.')} />;
   }
 }
 

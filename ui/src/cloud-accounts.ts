@@ -37,12 +37,17 @@ export function accountPath(account: { readonly provider: CloudProvider; readonl
 /** The account a cluster runs in, as listed; undefined for a cluster registered without one. */
 export function accountOf(cluster: ClusterView, accounts: readonly AccountView[]): AccountView | undefined {
   if (cluster.provider === undefined || cluster.account === undefined) return undefined;
-  return accounts.find((account) => account.provider === cluster.provider && account.account === cluster.account);
+  return accounts.find((account) => sameAccount(account, cluster));
+}
+
+/** A cloud account is its provider and its id: a cluster names one, an account is one. */
+function sameAccount(a: { readonly provider?: CloudProvider; readonly account?: string }, b: { readonly provider?: CloudProvider; readonly account?: string }): boolean {
+  return a.provider === b.provider && a.account === b.account;
 }
 
 /** The registered clusters that run in an account, by name. */
 export function clustersIn(account: AccountView, clusters: readonly ClusterView[]): string[] {
-  return clusters.filter((cluster) => cluster.provider === account.provider && cluster.account === account.account).map((cluster) => cluster.name);
+  return clusters.filter((cluster) => sameAccount(cluster, account)).map((cluster) => cluster.name);
 }
 
 /**
@@ -55,7 +60,7 @@ export function switchesOf(account: AccountView | undefined): { readonly name: s
 
 /** The same account (provider and id) replaced by the API's answer for it; the others kept. */
 export function withAccount(accounts: readonly AccountView[], answered: AccountView): AccountView[] {
-  return accounts.map((account) => (account.provider === answered.provider && account.account === answered.account ? answered : account));
+  return accounts.map((account) => (sameAccount(account, answered) ? answered : account));
 }
 
 /** Who changed an account's switches when; the API keeps no author for switches never set. */

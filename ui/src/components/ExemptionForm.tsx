@@ -4,6 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { EXEMPTION_CRITERIA, EXEMPTION_TYPES, type Exemption, type ExemptionCriterion, type ExemptionType } from '../../../src/policy/rule.js';
 import { useSubmission } from '../useSubmission.js';
 import { Failure } from './Failure.js';
+import { SendOrCancel } from './SendOrCancel.js';
 
 export function ExemptionForm({ onAdd, onCancel }: { onAdd: (exemption: Exemption) => Promise<void>; onCancel: () => void }) {
   const [type, setType] = useState<ExemptionType>('CVE');
@@ -47,14 +48,7 @@ export function ExemptionForm({ onAdd, onCancel }: { onAdd: (exemption: Exemptio
         Reason
         <input name="reason" value={reason} onChange={(event) => setReason(event.target.value)} placeholder="fixed upstream in the next release" />
       </label>
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          Add exemption
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <SendOrCancel label="Add exemption" busy={busy} onCancel={onCancel} />
       {error !== undefined && <Failure error={error} />}
     </form>
   );

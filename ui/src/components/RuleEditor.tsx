@@ -5,6 +5,7 @@ import type { FormEvent } from 'react';
 import { parse, YAMLParseError } from 'yaml';
 import { useSubmission } from '../useSubmission.js';
 import { Failure } from './Failure.js';
+import { SendOrCancel } from './SendOrCancel.js';
 
 export function RuleEditor({
   text,
@@ -39,14 +40,7 @@ export function RuleEditor({
         <textarea name="document" value={text} onChange={(event) => onTextChange(event.target.value)} rows={Math.max(12, text.split('\n').length + 2)} spellCheck={false} />
       </label>
       {error !== undefined && <Failure error={error} />}
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {submitLabel}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <SendOrCancel label={submitLabel} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -8,6 +8,7 @@ import { ACTIONS, CLOUD_PROVIDERS, EXEMPTION_CRITERIA, EXEMPTION_TYPES, RESOURCE
 import { checkForm, type CloudRow, type ExemptionRow, type ResourceRow, type RuleForm as RuleFormFields } from '../rule-form.js';
 import { useSubmission } from '../useSubmission.js';
 import { Failure } from './Failure.js';
+import { SendOrCancel } from './SendOrCancel.js';
 
 interface Props {
   readonly form: RuleFormFields;
@@ -193,14 +194,7 @@ export function RuleForm({ form, onChange, submitLabel, onSubmit, onCancel }: Pr
         )}
       </section>
       {error !== undefined && <Failure error={error} />}
-      <div className="actions">
-        <button type="submit" disabled={busy || check.problems.length > 0}>
-          {submitLabel}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <SendOrCancel label={submitLabel} busy={busy} incomplete={check.problems.length > 0} onCancel={onCancel} />
     </form>
   );
 }

@@ -2,7 +2,6 @@
 // the tag scans reported, as admission finds it), by digest, or by the image id a scan of an
 // archive is kept under; its scans and its findings, worst
 // first, a page at a time.
-import { useState } from 'react';
 import type { Finding } from '../../../src/findings/model.js';
 import { imageRequest, type ApiClient, type ImageView } from '../api.js';
 import { Counts, SeverityBadge } from '../components/badges.js';
@@ -10,22 +9,20 @@ import { Failure } from '../components/Failure.js';
 import { advisoryLink, formatTime } from '../format.js';
 import { formatRoute } from '../route.js';
 import { useLoaded } from '../useApi.js';
+import { useSubmission } from '../useSubmission.js';
 
 const FINDINGS_PAGE = 100;
 
 export function ImagePage({ api, reference }: { api: ApiClient; reference: string }) {
   const [loaded, setLoaded] = useLoaded(() => api.get<ImageView>(imageRequest(reference, { limit: String(FINDINGS_PAGE) })), reference);
-  const [more, setMore] = useState<{ loading: boolean; error?: unknown }>({ loading: false });
+  const more = useSubmission();
   const loadMore = (image: ImageView) => {
     if (image.nextOffset === undefined) return;
-    setMore({ loading: true });
-    api.get<ImageView>(imageRequest(reference, { limit: String(FINDINGS_PAGE), offset: String(image.nextOffset) })).then(
-      (page) => {
-        setLoaded({ ...page, findings: [...image.findings, ...page.findings] });
-        setMore({ loading: false });
-      },
-      (error: unknown) => setMore({ loading: false, error }),
-    );
+    const offset = String(image.nextOffset);
+    more.send(async () => {
+      const page = await api.get<ImageView>(imageRequest(reference, { limit: String(FINDINGS_PAGE), offset }));
+      setLoaded({ ...page, findings: [...image.findings, ...page.findings] });
+    });
   };
   return (
     <section>
@@ -36,7 +33,7 @@ export function ImagePage({ api, reference }: { api: ApiClient; reference: strin
       {loaded.state === 'failed' && <Failure error={loaded.error} />}
       {loaded.state === 'loaded' && <ImageDetail image={loaded.value} reference={reference} />}
       {loaded.state === 'loaded' && loaded.value.nextOffset !== undefined && (
-        <button type="button" disabled={more.loading} onClick={() => loadMore(loaded.value)}>
+        <button type="button" disabled={more.busy} onClick={() => loadMore(loaded.value)}>
           More findings
         </button>
       )}

@@ -29,22 +29,19 @@ const ROLE_USES: Readonly<Record<Role, string>> = {
 };
 
 export function TokensPage({ api }: { api: ApiClient }) {
-  const [loaded, setLoaded] = useLoaded(() => api.get<{ tokens: TokenView[] }>('/api/v1/tokens'), 'tokens');
+  const load = () => api.get<{ tokens: TokenView[] }>('/api/v1/tokens');
+  const [loaded, setLoaded] = useLoaded(load, 'tokens');
   const [created, setCreated] = useState<(TokenView & { token: string }) | undefined>();
   const [revoking, setRevoking] = useState<string | undefined>();
-  const [error, setError] = useState<unknown>();
-  const reload = async () => setLoaded(await api.get<{ tokens: TokenView[] }>('/api/v1/tokens'));
+  const { error, send } = useSubmission();
+  const reload = async () => setLoaded(await load());
 
-  const revoke = (id: string) => {
-    setError(undefined);
-    api.delete<TokenView>(`/api/v1/tokens/${encodeURIComponent(id)}`).then(
-      async () => {
-        setRevoking(undefined);
-        await reload();
-      },
-      (failure: unknown) => setError(failure),
-    );
-  };
+  const revoke = (id: string) =>
+    send(async () => {
+      await api.delete<TokenView>(`/api/v1/tokens/${encodeURIComponent(id)}`);
+      setRevoking(undefined);
+      await reload();
+    });
 
   return (
     <section>
