@@ -55,7 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 const clusterRow = (page: Page, name: string) => page.locator('table.clusters tbody tr').filter({ has: page.getByRole('cell', { name, exact: true }) });

@@ -25,7 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 const token = async (role: string, name: string) => (await server.api<{ token: string }>('POST', '/api/v1/tokens', { role, name })).token;

@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 const whoami = (token: string) => fetch(`${server.url}/api/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });

@@ -62,7 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 const rows = (page: Page) => page.locator('table.events tbody tr');
